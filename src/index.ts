@@ -1,1 +1,27 @@
-export {};
+/**
+ * puretls: a TLS 1.3 (and, next, TLS 1.2) client and server in TypeScript on
+ * @noble, with OpenSSL's connection controls. The sans-IO core is
+ * `Connection` + `TlsContext`; the Node adapter (`connect`, `createServer`,
+ * `TlsSocket`) wraps it in a stream.Duplex.
+ */
+export { Connection } from './ssl/connection.js';
+export type { ConnectionOptions, ConnectionEvents, AlertEvent, KeyUpdateEvent, MessageEvent } from './ssl/connection.js';
+export { TlsContext, DEFAULT_LIMITS } from './ssl/context.js';
+export type { TlsContextOptions, CertifiedKey, TlsLimits } from './ssl/context.js';
+export { TlsError, AlertDescription, AlertLevel, alertName } from './common/errors.js';
+export type { TlsErrorCode } from './common/errors.js';
+export {
+  KeyUpdateType,
+  CipherSuite,
+  NamedGroup,
+  SignatureScheme,
+  ProtocolVersion,
+  ContentType,
+  HandshakeType,
+} from './common/constants.js';
+export type * from './crypto/provider.js';
+export { nobleProvider } from './crypto/noble.js';
+export { deterministicRandom, scriptedRandom, testProvider } from './crypto/random.js';
+export { SUITES, suiteInfo, suiteByName } from './crypto/suites.js';
+export type { SuiteInfo } from './crypto/suites.js';
+export type { CertificateVerifier, VerifyContext, VerifyResult } from './x509/verifier.js';

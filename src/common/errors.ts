@@ -83,6 +83,7 @@ export type TlsErrorCode =
   | 'CERT_REJECTED'
   | 'CERT_CHAIN_TOO_LONG'
   | 'PERMITTED_SUBTREE_VIOLATION'
+  | 'EXCLUDED_SUBTREE_VIOLATION'
   | 'UNHANDLED_CRITICAL_EXTENSION'
   | 'ERR_TLS_CERT_ALTNAME_INVALID'
   | 'ERR_X509_PARSE'; // certificate or key bytes did not parse

@@ -1,0 +1,306 @@
+import { bytesEqual } from '../common/bytes.js';
+import { ExtensionType as E, HandshakeType as H, ProtocolVersion } from '../common/constants.js';
+import { AlertDescription, TlsError } from '../common/errors.js';
+import { hashLength } from '../crypto/provider.js';
+import { suiteInfo, type SuiteInfo } from '../crypto/suites.js';
+import { findExtension, makeExtension, type Extension } from '../messages/extensions.js';
+import {
+  AlpnExt,
+  CookieExt,
+  EmptyServerNameExt,
+  KeyShareClientExt,
+  KeyShareHrrExt,
+  KeyShareServerExt,
+  RecordSizeLimitExt,
+  ServerNameExt,
+  SignatureAlgorithmsExt,
+  SupportedGroupsExt,
+  SupportedVersionsClientExt,
+  SupportedVersionsServerExt,
+} from '../messages/index.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
+import { ClientHello, HRR_RANDOM, ServerHello } from '../messages/hello.js';
+import { Certificate13, CertificateRequest13, EncryptedExtensions } from '../messages/messages13.js';
+import {
+  deriveApplicationSecrets,
+  ExpectTraffic13,
+  installHandshakeKeys,
+  receiveProtection,
+  send,
+  sendCertificateAndVerify,
+  sendFinished,
+  sendProtection,
+  verifyCertificateVerify,
+  verifyFinished,
+} from './common13.js';
+import { verifyPeerChain } from './certs.js';
+import { KeySchedule13 } from './keyschedule13.js';
+import { chooseScheme } from './sigschemes.js';
+import { expectOneOf, expectType, type HandshakeContext, type HandshakeState } from './state.js';
+import { Transcript } from './transcript.js';
+import type { PublicKey } from '../crypto/provider.js';
+
+/** What we decided from the first ClientHello and keep across a HelloRetryRequest. */
+interface Choice {
+  readonly suite: SuiteInfo;
+  readonly group: number;
+  readonly scheme: number;
+  readonly alpn: string | undefined;
+  readonly serverName: string | undefined;
+  readonly peerRecordSizeLimit: number | undefined;
+  /** The client's first key share choice was not our first group (for 'auto' group advertising). */
+  readonly groupNotFirst: boolean;
+}
+
+function chooseSuite(cx: HandshakeContext, offered: readonly number[]): SuiteInfo {
+  const ours = cx.config.cipherSuites;
+  const [first, second] = cx.config.honorCipherOrder ? [ours, offered] : [offered, ours];
+  const id = first.find((s) => second.includes(s));
+  const suite = id === undefined ? undefined : suiteInfo(id);
+  if (!suite || suite.version !== '1.3') throw TlsError.handshakeFailure('no cipher suite in common');
+  return suite;
+}
+
+/** RFC 8446 §4.1.2, §4.2: read what the first ClientHello asks for and decide. */
+function decide(cx: HandshakeContext, ch: ClientHello): { choice: Choice; shares: { group: number; keyExchange: Uint8Array }[] } {
+  const versions = findExtension(ch.extensions, SupportedVersionsClientExt);
+  if (!versions || !versions.includes(ProtocolVersion.TLSv1_3)) {
+    throw TlsError.alert(AlertDescription.protocol_version, 'client does not offer TLS 1.3');
+  }
+  // RFC 8446 §4.1.2: a TLS 1.3 ClientHello offers exactly the null compression method.
+  if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) throw TlsError.illegal('compression methods must be [null]');
+  const suite = chooseSuite(cx, ch.cipherSuites);
+  const cert = cx.config.certificate;
+  if (!cert) throw TlsError.handshakeFailure('server has no certificate');
+  const schemes = findExtension(ch.extensions, SignatureAlgorithmsExt);
+  // RFC 8446 §4.2.3: certificate authentication needs signature_algorithms.
+  if (!schemes) throw TlsError.alert(AlertDescription.missing_extension, 'ClientHello without signature_algorithms');
+  const scheme = chooseScheme(cx.config.signatureSchemes, schemes, cert.key, '1.3');
+  if (scheme === undefined) throw TlsError.handshakeFailure('no signature scheme in common with our key');
+  const groups = findExtension(ch.extensions, SupportedGroupsExt);
+  const shares = findExtension(ch.extensions, KeyShareClientExt);
+  // RFC 8446 §9.2: supported_groups and key_share come together.
+  if (!groups || !shares) throw TlsError.alert(AlertDescription.missing_extension, 'ClientHello needs supported_groups and key_share');
+  checkShareOrder(groups, shares);
+  const ours = cx.config.groups;
+  const shared = shares.find((s) => ours.includes(s.group));
+  const group = shared?.group ?? ours.find((g) => groups.includes(g));
+  if (group === undefined) throw TlsError.handshakeFailure('no group in common');
+  const alpn = chooseAlpn(cx, findExtension(ch.extensions, AlpnExt));
+  const sni = findExtension(ch.extensions, ServerNameExt);
+  return {
+    choice: {
+      suite,
+      group,
+      scheme,
+      alpn,
+      serverName: sni?.[0],
+      peerRecordSizeLimit: findExtension(ch.extensions, RecordSizeLimitExt),
+      groupNotFirst: group !== ours[0],
+    },
+    shares,
+  };
+}
+
+/** RFC 8446 §4.2.8: shares in supported_groups order, each group at most once. */
+function checkShareOrder(groups: readonly number[], shares: readonly { group: number }[]): void {
+  let last = -1;
+  for (const s of shares) {
+    const at = groups.indexOf(s.group);
+    if (at < 0 || at <= last) throw TlsError.illegal('key_share entries not in supported_groups order or repeated');
+    last = at;
+  }
+}
+
+/** RFC 7301 §3.2: our first protocol the client offers; none in common is fatal. */
+function chooseAlpn(cx: HandshakeContext, offered: readonly string[] | undefined): string | undefined {
+  const ours = cx.config.alpnProtocols;
+  if (!offered || ours.length === 0) return undefined;
+  const p = ours.find((x) => offered.includes(x));
+  if (p === undefined) throw TlsError.alert(AlertDescription.no_application_protocol, 'no ALPN protocol in common');
+  return p;
+}
+
+/** Waiting for the first ClientHello. */
+export class ExpectClientHello implements HandshakeState {
+  readonly name = 'ExpectClientHello';
+
+  handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
+    expectType(msg, H.client_hello, this.name);
+    const ch = ClientHello.decode(msg.body);
+    const { choice, shares } = decide(cx, ch);
+    cx.negotiated.clientRandom = ch.random;
+    const transcript = new Transcript(cx.config.provider);
+    transcript.start(choice.suite.hash);
+    transcript.add(msg.raw);
+    const share = shares.find((s) => s.group === choice.group);
+    if (share) return serverHello(cx, transcript, ch, choice, share.keyExchange, false);
+    // RFC 8446 §4.1.4: no usable share: ask again for our group.
+    transcript.replaceWithMessageHash();
+    const cookie = cx.config.provider.randomBytes(32);
+    const hrr = new ServerHello(ProtocolVersion.TLSv1_2, HRR_RANDOM, ch.legacySessionId, choice.suite.id, 0, [
+      makeExtension(SupportedVersionsServerExt, ProtocolVersion.TLSv1_3),
+      makeExtension(KeyShareHrrExt, choice.group),
+      makeExtension(CookieExt, cookie),
+    ]);
+    send(cx, transcript, hrr);
+    cx.negotiated.helloRetry = true;
+    // RFC 8446 Appendix D.4: compat CCS right after our first handshake message.
+    const ccs = ch.legacySessionId.length > 0;
+    if (ccs) cx.sendChangeCipherSpec();
+    return new ExpectClientHello2(transcript, ch, choice, cookie, ccs);
+  }
+}
+
+/** After a HelloRetryRequest: the ClientHello with the share we asked for. */
+class ExpectClientHello2 implements HandshakeState {
+  readonly name = 'ExpectClientHello2';
+  constructor(
+    private readonly transcript: Transcript,
+    private readonly ch1: ClientHello,
+    private readonly choice: Choice,
+    private readonly cookie: Uint8Array,
+    private readonly ccsSent: boolean,
+  ) {}
+
+  handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
+    expectType(msg, H.client_hello, this.name);
+    const ch = ClientHello.decode(msg.body);
+    const versions = findExtension(ch.extensions, SupportedVersionsClientExt);
+    if (!versions?.includes(ProtocolVersion.TLSv1_3)) throw TlsError.illegal('second ClientHello dropped TLS 1.3');
+    // RFC 8446 §4.1.2: the second ClientHello repeats the first but for the retried parts.
+    if (!bytesEqual(ch.random, this.ch1.random) || !bytesEqual(ch.legacySessionId, this.ch1.legacySessionId)) {
+      throw TlsError.illegal('second ClientHello changed random or session id');
+    }
+    if (!ch.cipherSuites.includes(this.choice.suite.id)) throw TlsError.illegal('second ClientHello dropped the selected suite');
+    const cookie = findExtension(ch.extensions, CookieExt);
+    if (!cookie || !bytesEqual(cookie, this.cookie)) throw TlsError.illegal('second ClientHello does not echo our cookie');
+    if (ch.extensions.some((e) => e.type === E.early_data)) throw TlsError.illegal('early_data after HelloRetryRequest');
+    const shares = findExtension(ch.extensions, KeyShareClientExt);
+    if (!shares || shares.length !== 1 || shares[0]!.group !== this.choice.group) {
+      throw TlsError.illegal('second ClientHello must carry one share for the requested group');
+    }
+    this.transcript.add(msg.raw);
+    return serverHello(cx, this.transcript, ch, this.choice, shares[0]!.keyExchange, this.ccsSent);
+  }
+}
+
+/** ServerHello, then our encrypted flight (RFC 8446 §2: EE, [CR], Certificate, CertificateVerify, Finished). */
+function serverHello(
+  cx: HandshakeContext,
+  transcript: Transcript,
+  ch: ClientHello,
+  choice: Choice,
+  peerShare: Uint8Array,
+  ccsSent: boolean,
+): HandshakeState {
+  const provider = cx.config.provider;
+  // Draw order (random, key share, then signature salt) is fixed for seeded replays.
+  const random = provider.randomBytes(32);
+  const kx = provider.keyExchange(choice.group);
+  const shared = kx.complete(peerShare);
+  const { suite } = choice;
+  const sh = new ServerHello(ProtocolVersion.TLSv1_2, random, ch.legacySessionId, suite.id, 0, [
+    makeExtension(KeyShareServerExt, { group: choice.group, keyExchange: kx.publicKey }),
+    makeExtension(SupportedVersionsServerExt, ProtocolVersion.TLSv1_3),
+  ]);
+  send(cx, transcript, sh);
+  Object.assign(cx.negotiated, {
+    version: ProtocolVersion.TLSv1_3,
+    suite,
+    group: choice.group,
+    alpn: choice.alpn,
+    serverName: choice.serverName,
+    peerRecordSizeLimit: choice.peerRecordSizeLimit,
+  });
+  const ks = new KeySchedule13(provider, suite.hash);
+  ks.toHandshake(shared);
+  shared.fill(0);
+  const hs = installHandshakeKeys(cx, ks, suite, transcript.hash());
+  if (ch.legacySessionId.length > 0 && !ccsSent) cx.sendChangeCipherSpec();
+  sendProtection(cx, suite, hs.server);
+  send(cx, transcript, new EncryptedExtensions(encryptedExtensions(cx, ch, choice)));
+  const request = cx.config.requestCert;
+  if (request) {
+    const schemes = cx.config.signatureSchemes.filter((s) => s !== 0x0401 && s !== 0x0501 && s !== 0x0601);
+    send(cx, transcript, new CertificateRequest13(new Uint8Array(0), [makeExtension(SignatureAlgorithmsExt, schemes)]));
+  }
+  const cert = cx.config.certificate!;
+  sendCertificateAndVerify(cx, transcript, cert.chain, cert.key, choice.scheme, new Uint8Array(0));
+  sendFinished(cx, transcript, ks, hs.server);
+  const app = deriveApplicationSecrets(cx, ks, transcript.hash());
+  sendProtection(cx, suite, app.server);
+  const core: ServerCore = { transcript, ks, suite, clientHs: hs.client, app };
+  return request ? new ExpectClientCertificate(core) : new ExpectClientFinished(core);
+}
+
+function encryptedExtensions(cx: HandshakeContext, ch: ClientHello, choice: Choice): Extension[] {
+  const exts: Extension[] = [];
+  const adv = cx.config.advertiseGroups;
+  if (adv === 'always' || (adv === 'auto' && choice.groupNotFirst)) exts.push(makeExtension(SupportedGroupsExt, [...cx.config.groups]));
+  if (choice.peerRecordSizeLimit !== undefined) exts.push(makeExtension(RecordSizeLimitExt, cx.config.recordSizeLimit));
+  if (ch.extensions.some((e) => e.type === E.server_name)) exts.push(makeExtension(EmptyServerNameExt, undefined));
+  if (choice.alpn !== undefined) exts.push(makeExtension(AlpnExt, [choice.alpn]));
+  return exts;
+}
+
+interface ServerCore {
+  readonly transcript: Transcript;
+  readonly ks: KeySchedule13;
+  readonly suite: SuiteInfo;
+  readonly clientHs: Uint8Array;
+  readonly app: { client: Uint8Array; server: Uint8Array; exporter: Uint8Array };
+}
+
+class ExpectClientCertificate implements HandshakeState {
+  readonly name = 'ExpectClientCertificate';
+  constructor(private readonly core: ServerCore) {}
+
+  handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
+    expectType(msg, H.certificate, this.name);
+    const cert = Certificate13.decode(msg.body);
+    if (cert.context.length !== 0) throw TlsError.illegal('client Certificate context must echo the request');
+    if (cert.entries.length === 0) {
+      // RFC 8446 §4.4.2.4: no certificate when one is required.
+      if (cx.config.requireCert) throw TlsError.alert(AlertDescription.certificate_required, 'client sent no certificate');
+      this.core.transcript.add(msg.raw);
+      return new ExpectClientFinished(this.core);
+    }
+    for (const e of cert.entries) {
+      if (e.extensions.length > 0) throw TlsError.alert(AlertDescription.unsupported_extension, 'client CertificateEntry extensions were not requested');
+    }
+    const key = verifyPeerChain(cx, cert.entries.map((e) => e.data));
+    this.core.transcript.add(msg.raw);
+    return new ExpectClientCertificateVerify(this.core, key);
+  }
+}
+
+class ExpectClientCertificateVerify implements HandshakeState {
+  readonly name = 'ExpectClientCertificateVerify';
+  constructor(
+    private readonly core: ServerCore,
+    private readonly peerKey: PublicKey,
+  ) {}
+
+  handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
+    expectType(msg, H.certificate_verify, this.name);
+    verifyCertificateVerify(cx, this.core.transcript, msg, this.peerKey, cx.config.signatureSchemes);
+    return new ExpectClientFinished(this.core);
+  }
+}
+
+class ExpectClientFinished implements HandshakeState {
+  readonly name = 'ExpectClientFinished';
+  constructor(private readonly core: ServerCore) {}
+
+  handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
+    expectOneOf(msg, [H.finished], this.name);
+    const { transcript, ks, suite, app } = this.core;
+    verifyFinished(cx, transcript, ks, this.core.clientHs, msg, hashLength[suite.hash]);
+    receiveProtection(cx, suite, app.client);
+    const resumptionMaster = ks.derive('res master', transcript.hash());
+    this.core.clientHs.fill(0);
+    cx.finishHandshake({ exporterMaster: app.exporter, resumptionMaster });
+    return new ExpectTraffic13();
+  }
+}

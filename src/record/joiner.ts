@@ -1,0 +1,80 @@
+import { ByteQueue } from '../common/bytes.js';
+import type { HandshakeType } from '../common/constants.js';
+import { TlsError } from '../common/errors.js';
+import { HANDSHAKE_HEADER_LENGTH, type HandshakeMessage } from '../messages/handshake.js';
+
+export type { HandshakeMessage };
+
+/** Default cap on one handshake message: large certificate chains fit. */
+export const DEFAULT_MAX_HANDSHAKE_MESSAGE = 131072;
+
+/**
+ * Reassembles handshake messages from the fragments of handshake records:
+ * a message may span records and a record may carry several (RFC 8446 §5.1).
+ * A message that lies within one fragment is returned as subarrays of it;
+ * one that spans fragments costs one copy of the message.
+ */
+export class HandshakeJoiner {
+  private readonly queue = new ByteQueue();
+  private readonly maxMessageSize: number;
+  private failed: TlsError | null = null;
+
+  /** @throws {RangeError} if opts.maxMessageSize is not an integer in 0..2^24-1 */
+  constructor(opts?: { maxMessageSize?: number }) {
+    const max = opts?.maxMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE;
+    if (!Number.isInteger(max) || max < 0 || max > 0xffffff) {
+      throw new RangeError('HandshakeJoiner: maxMessageSize must be an integer in 0..16777215');
+    }
+    this.maxMessageSize = max;
+  }
+
+  /**
+   * Append the fragment of one handshake record (kept by reference).
+   * @throws {TlsError} illegal_parameter when a message header now visible
+   *   declares more than maxMessageSize bytes (checked before buffering more).
+   */
+  push(fragment: Uint8Array): void {
+    if (!(fragment instanceof Uint8Array)) throw new TypeError('HandshakeJoiner.push: fragment must be a Uint8Array');
+    if (this.failed) throw this.failed;
+    this.queue.push(fragment);
+    this.headLength();
+  }
+
+  /**
+   * The next complete message, or null when more fragments are needed.
+   * @throws {TlsError} illegal_parameter ("handshake message too large")
+   */
+  next(): HandshakeMessage | null {
+    if (this.failed) throw this.failed;
+    const length = this.headLength();
+    if (length < 0 || this.queue.length < HANDSHAKE_HEADER_LENGTH + length) return null;
+    const raw = this.queue.take(HANDSHAKE_HEADER_LENGTH + length);
+    return { type: raw[0] as HandshakeType, body: raw.subarray(HANDSHAKE_HEADER_LENGTH), raw };
+  }
+
+  /**
+   * True when no partial message is buffered: RFC 8446 §5.1 requires a key
+   * change to fall on a record boundary with no message spanning it.
+   */
+  get isEmpty(): boolean {
+    return this.queue.length === 0;
+  }
+
+  /** Bytes buffered (the head of at most one partial message, plus whole ones). */
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  /** Body length of the first buffered message, -1 if its header is incomplete. */
+  private headLength(): number {
+    const q = this.queue;
+    if (q.length < HANDSHAKE_HEADER_LENGTH) return -1;
+    const h = q.peek(HANDSHAKE_HEADER_LENGTH);
+    const length = (h[1]! << 16) | (h[2]! << 8) | h[3]!;
+    if (length > this.maxMessageSize) {
+      this.failed = TlsError.illegal(`handshake message too large: type ${h[0]} declares ${length} bytes`);
+      throw this.failed;
+    }
+    return length;
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * A strict DER reader (X.690 §10) and a small DER writer.
+ *
+ * The reader accepts definite, minimally encoded lengths only, single-byte
+ * tags, minimal INTEGERs and OID sub-identifiers, BIT STRINGs whose unused
+ * bits are zero, and no trailing bytes. Every failure is a TlsError with code
+ * ERR_X509_PARSE and alert bad_certificate; no other exception type escapes.
+ */
+import { AlertDescription, TlsError } from '../common/errors.js';
+
+export function parseError(detail: string): TlsError {
+  return new TlsError('ERR_X509_PARSE', AlertDescription.bad_certificate, detail);
+}
+
+/** Identifier octets of the universal types X.509 uses. */
+export const Tag = {
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  ENUMERATED: 0x0a,
+  UTF8String: 0x0c,
+  NumericString: 0x12,
+  PrintableString: 0x13,
+  T61String: 0x14,
+  IA5String: 0x16,
+  UTCTime: 0x17,
+  GeneralizedTime: 0x18,
+  VisibleString: 0x1a,
+  UniversalString: 0x1c,
+  BMPString: 0x1e,
+  SEQUENCE: 0x30,
+  SET: 0x31,
+} as const;
+
+/** Context-specific tag [n], constructed (EXPLICIT or structured) or primitive. */
+export function contextTag(n: number, constructed: boolean): number {
+  return 0x80 | (constructed ? 0x20 : 0) | n;
+}
+
+export interface DerElement {
+  /** The identifier octet. */
+  readonly tag: number;
+  /** The contents octets (a view into the input). */
+  readonly value: Uint8Array;
+  /** The whole encoding, identifier and length included (a view into the input). */
+  readonly raw: Uint8Array;
+}
+
+function readElementAt(buf: Uint8Array, start: number, what: string): DerElement {
+  let p = start;
+  if (p >= buf.length) throw parseError(`${what}: unexpected end of data`);
+  const tag = buf[p++]!;
+  if ((tag & 0x1f) === 0x1f) throw parseError(`${what}: multi-byte tags are not supported`);
+  if (p >= buf.length) throw parseError(`${what}: truncated length`);
+  let len = buf[p++]!;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0) throw parseError(`${what}: indefinite length`);
+    if (n > 4) throw parseError(`${what}: length too large`);
+    if (p + n > buf.length) throw parseError(`${what}: truncated length`);
+    if (buf[p] === 0) throw parseError(`${what}: non-minimal length`);
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[p++]!;
+    if (len < 0x80) throw parseError(`${what}: non-minimal length`);
+  }
+  if (len > buf.length - p) throw parseError(`${what}: truncated contents`);
+  return { tag, value: buf.subarray(p, p + len), raw: buf.subarray(start, p + len) };
+}
+
+/** Reads a run of elements (the contents of a SEQUENCE or SET, or a whole input). */
+export class DerReader {
+  private pos = 0;
+  constructor(
+    private readonly buf: Uint8Array,
+    readonly what = 'DER',
+  ) {}
+
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  peekTag(): number | undefined {
+    return this.pos < this.buf.length ? this.buf[this.pos] : undefined;
+  }
+
+  /** The next element; with `tag`, it must have that identifier. */
+  next(tag?: number, what = this.what): DerElement {
+    const el = readElementAt(this.buf, this.pos, what);
+    if (tag !== undefined && el.tag !== tag) {
+      throw parseError(`${what}: expected tag 0x${hex2(tag)}, found 0x${hex2(el.tag)}`);
+    }
+    this.pos += el.raw.length;
+    return el;
+  }
+
+  /** The next element when it has `tag`, else undefined (nothing consumed). */
+  optional(tag: number, what = this.what): DerElement | undefined {
+    return this.peekTag() === tag ? this.next(tag, what) : undefined;
+  }
+
+  /** Reads a SEQUENCE and returns a reader over its contents. */
+  sequence(what = this.what): DerReader {
+    return new DerReader(this.next(Tag.SEQUENCE, what).value, what);
+  }
+
+  /** Fails unless everything was consumed. */
+  end(what = this.what): void {
+    if (!this.done) throw parseError(`${what}: unexpected trailing data`);
+  }
+}
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+
+/** Exactly one element filling `buf`, optionally with a given tag. */
+export function parseDer(buf: Uint8Array, tag?: number, what = 'DER'): DerElement {
+  const r = new DerReader(buf, what);
+  const el = r.next(tag, what);
+  r.end(what);
+  return el;
+}
+
+/** A reader over the contents of a constructed element. */
+export function children(el: DerElement, what = 'DER'): DerReader {
+  if ((el.tag & 0x20) === 0) throw parseError(`${what}: expected a constructed element`);
+  return new DerReader(el.value, what);
+}
+
+export function decodeInteger(el: DerElement, what = 'INTEGER'): bigint {
+  const v = el.value;
+  if (v.length === 0) throw parseError(`${what}: empty INTEGER`);
+  if (v.length > 1 && ((v[0] === 0 && v[1]! < 0x80) || (v[0] === 0xff && v[1]! >= 0x80))) {
+    throw parseError(`${what}: non-minimal INTEGER`);
+  }
+  let n = 0n;
+  for (const b of v) n = (n << 8n) | BigInt(b);
+  if (v[0]! >= 0x80) n -= 1n << BigInt(v.length * 8);
+  return n;
+}
+
+/** A non-negative INTEGER that must fit in a JS number up to `max`. */
+export function decodeSmallInt(el: DerElement, max: number, what = 'INTEGER'): number {
+  const n = decodeInteger(el, what);
+  if (n < 0n || n > BigInt(max)) throw parseError(`${what}: value out of range`);
+  return Number(n);
+}
+
+/** An unsigned big-endian INTEGER's magnitude bytes (for keys and serials). */
+export function decodeUnsigned(el: DerElement, what = 'INTEGER'): bigint {
+  const n = decodeInteger(el, what);
+  if (n < 0n) throw parseError(`${what}: negative value`);
+  return n;
+}
+
+export function decodeBoolean(el: DerElement, what = 'BOOLEAN'): boolean {
+  if (el.value.length !== 1) throw parseError(`${what}: bad BOOLEAN length`);
+  const b = el.value[0]!;
+  if (b === 0) return false;
+  if (b === 0xff) return true;
+  throw parseError(`${what}: BOOLEAN must be 0x00 or 0xff`);
+}
+
+export function decodeNull(el: DerElement, what = 'NULL'): null {
+  if (el.tag !== Tag.NULL || el.value.length !== 0) throw parseError(`${what}: bad NULL`);
+  return null;
+}
+
+export function decodeOid(el: DerElement, what = 'OID'): string {
+  const v = el.value;
+  if (v.length === 0) throw parseError(`${what}: empty OID`);
+  const arcs: string[] = [];
+  let i = 0;
+  while (i < v.length) {
+    if (v[i] === 0x80) throw parseError(`${what}: non-minimal OID sub-identifier`);
+    let start = i;
+    while (i < v.length && v[i]! & 0x80) i++;
+    if (i >= v.length) throw parseError(`${what}: truncated OID`);
+    i++;
+    let n = 0n;
+    for (; start < i; start++) n = (n << 7n) | BigInt(v[start]! & 0x7f);
+    if (arcs.length === 0) {
+      const first = n < 40n ? 0n : n < 80n ? 1n : 2n;
+      arcs.push(first.toString(), (n - first * 40n).toString());
+    } else {
+      arcs.push(n.toString());
+    }
+  }
+  return arcs.join('.');
+}
+
+export interface BitString {
+  readonly bytes: Uint8Array;
+  readonly unusedBits: number;
+}
+
+export function decodeBitString(el: DerElement, what = 'BIT STRING'): BitString {
+  const v = el.value;
+  if (v.length === 0) throw parseError(`${what}: empty BIT STRING`);
+  const unusedBits = v[0]!;
+  if (unusedBits > 7) throw parseError(`${what}: bad unused-bit count`);
+  if (v.length === 1 && unusedBits !== 0) throw parseError(`${what}: unused bits in an empty BIT STRING`);
+  if (unusedBits !== 0 && (v[v.length - 1]! & ((1 << unusedBits) - 1)) !== 0) {
+    throw parseError(`${what}: unused bits are not zero`);
+  }
+  return { bytes: v.subarray(1), unusedBits };
+}
+
+/** A BIT STRING that holds whole octets (keys, signatures). */
+export function decodeBitStringBytes(el: DerElement, what = 'BIT STRING'): Uint8Array {
+  const b = decodeBitString(el, what);
+  if (b.unusedBits !== 0) throw parseError(`${what}: expected whole octets`);
+  return b.bytes;
+}
+
+function daysInMonth(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/** UTCTime or GeneralizedTime (RFC 5280 §4.1.2.5 forms: seconds, `Z`) → ms since epoch. */
+export function decodeTime(el: DerElement, what = 'Time'): number {
+  const s = latin1(el.value);
+  let m: RegExpExecArray | null;
+  let year: number;
+  if (el.tag === Tag.UTCTime) {
+    m = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(s);
+    if (!m) throw parseError(`${what}: bad UTCTime`);
+    const yy = Number(m[1]);
+    year = yy >= 50 ? 1900 + yy : 2000 + yy;
+  } else if (el.tag === Tag.GeneralizedTime) {
+    m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(s);
+    if (!m) throw parseError(`${what}: bad GeneralizedTime`);
+    year = Number(m[1]);
+  } else {
+    throw parseError(`${what}: expected UTCTime or GeneralizedTime`);
+  }
+  const [mo, d, h, mi, se] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(year, mo) || h > 23 || mi > 59 || se > 59) {
+    throw parseError(`${what}: date out of range`);
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(year, mo - 1, d);
+  date.setUTCHours(h, mi, se, 0);
+  return date.getTime();
+}
+
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
+  return s;
+}
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** True for the string types a directory string or GeneralName may use. */
+export function isStringTag(tag: number): boolean {
+  return (
+    tag === Tag.UTF8String ||
+    tag === Tag.PrintableString ||
+    tag === Tag.IA5String ||
+    tag === Tag.T61String ||
+    tag === Tag.VisibleString ||
+    tag === Tag.NumericString ||
+    tag === Tag.BMPString ||
+    tag === Tag.UniversalString
+  );
+}
+
+/** Decodes a character string. T61String is read as Latin-1, as OpenSSL does. */
+export function decodeString(el: DerElement, what = 'string'): string {
+  const v = el.value;
+  switch (el.tag) {
+    case Tag.UTF8String:
+      try {
+        return utf8Decoder.decode(v);
+      } catch {
+        throw parseError(`${what}: invalid UTF-8`);
+      }
+    case Tag.PrintableString:
+    case Tag.IA5String:
+    case Tag.VisibleString:
+    case Tag.NumericString:
+    case Tag.T61String:
+      return latin1(v);
+    case Tag.BMPString: {
+      if (v.length % 2 !== 0) throw parseError(`${what}: odd BMPString length`);
+      let s = '';
+      for (let i = 0; i < v.length; i += 2) s += String.fromCharCode((v[i]! << 8) | v[i + 1]!);
+      return s;
+    }
+    case Tag.UniversalString: {
+      if (v.length % 4 !== 0) throw parseError(`${what}: bad UniversalString length`);
+      let s = '';
+      for (let i = 0; i < v.length; i += 4) {
+        const cp = ((v[i]! << 24) | (v[i + 1]! << 16) | (v[i + 2]! << 8) | v[i + 3]!) >>> 0;
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw parseError(`${what}: bad code point`);
+        s += String.fromCodePoint(cp);
+      }
+      return s;
+    }
+    default:
+      throw parseError(`${what}: not a string type (tag 0x${hex2(el.tag)})`);
+  }
+}
+
+// ---------------------------------------------------------------- writer
+
+function encodeLength(n: number): Uint8Array {
+  if (n < 0x80) return Uint8Array.of(n);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  return Uint8Array.of(0x80 | bytes.length, ...bytes);
+}
+
+/** One TLV with the given identifier octet and contents. */
+export function derEncode(tag: number, ...contents: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of contents) n += c.length;
+  const len = encodeLength(n);
+  const out = new Uint8Array(1 + len.length + n);
+  out[0] = tag;
+  out.set(len, 1);
+  let o = 1 + len.length;
+  for (const c of contents) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+export function derSequence(...items: Uint8Array[]): Uint8Array {
+  return derEncode(Tag.SEQUENCE, ...items);
+}
+
+export function derInteger(n: bigint): Uint8Array {
+  const bytes: number[] = [];
+  let v = n;
+  for (;;) {
+    bytes.unshift(Number(v & 0xffn));
+    v >>= 8n;
+    if ((v === 0n && bytes[0]! < 0x80) || (v === -1n && bytes[0]! >= 0x80)) break;
+  }
+  return derEncode(Tag.INTEGER, Uint8Array.from(bytes));
+}
+
+export function derOid(oid: string): Uint8Array {
+  const arcs = oid.split('.').map((a) => BigInt(a));
+  if (arcs.length < 2) throw new RangeError(`derOid: bad OID ${oid}`);
+  const subs = [arcs[0]! * 40n + arcs[1]!, ...arcs.slice(2)];
+  const out: number[] = [];
+  for (const s of subs) {
+    const chunk: number[] = [Number(s & 0x7fn)];
+    for (let v = s >> 7n; v > 0n; v >>= 7n) chunk.unshift(Number(v & 0x7fn) | 0x80);
+    out.push(...chunk);
+  }
+  return derEncode(Tag.OID, Uint8Array.from(out));
+}
+
+export function derOctetString(b: Uint8Array): Uint8Array {
+  return derEncode(Tag.OCTET_STRING, b);
+}
+
+export function derBitString(b: Uint8Array, unusedBits = 0): Uint8Array {
+  return derEncode(Tag.BIT_STRING, Uint8Array.of(unusedBits), b);
+}
+
+export function derNull(): Uint8Array {
+  return Uint8Array.of(Tag.NULL, 0);
+}
+
+export function derBoolean(b: boolean): Uint8Array {
+  return Uint8Array.of(Tag.BOOLEAN, 1, b ? 0xff : 0);
+}
+
+export function derUtf8String(s: string): Uint8Array {
+  return derEncode(Tag.UTF8String, new TextEncoder().encode(s));
+}

@@ -1,0 +1,340 @@
+/** Path building and validation on openssl-generated chains, each failure by its exact code. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TlsError } from '../../src/common/errors.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
+import { parseCertificate } from '../../src/x509/certificate.js';
+import { type CertErrorCode, certErrors } from '../../src/x509/chain.js';
+import {
+  DefaultVerifier,
+  type DefaultVerifierOptions,
+  type DefaultVerifyResult,
+  LeafKeyVerifier,
+  caFromOption,
+} from '../../src/x509/default-verifier.js';
+import { CA_EXT, CertFactory, type GenCert, type KeyAlg, type TestChain, caExt, leafExt, makeChain, openssl } from '../helpers/certs.js';
+import { x509Providers } from '../helpers/oracle-provider.js';
+
+const providers = x509Providers();
+const DAY = 86_400_000;
+const SAN = ['DNS:localhost', 'DNS:*.example.com', 'IP:127.0.0.1', 'IP:::1'];
+
+let f: CertFactory;
+const chains = {} as Record<'rsa' | 'ec' | 'ed25519', TestChain>;
+const x = {} as Record<string, GenCert>;
+
+beforeAll(() => {
+  f = new CertFactory();
+  for (const alg of ['rsa', 'ec', 'ed25519'] as const) chains[alg] = makeChain(f, alg, SAN);
+  const { root, intermediate: int } = chains.ec;
+  const mk = (name: string, issuer: GenCert | undefined, ext: string[], alg: KeyAlg = 'ec', subject = name): GenCert =>
+    (x[name] = f.make(name, { alg, subject, ...(issuer ? { issuer } : {}), ext }));
+  mk('otherRoot', undefined, [...CA_EXT], 'ec', 'Other Root');
+  mk('intNoCA', root, caExt([], 'critical,CA:FALSE'), 'ec', 'Intermediate no CA');
+  mk('leafUnderNoCA', x.intNoCA!, leafExt(['DNS:localhost']));
+  mk('intNoBC', root, CA_EXT.slice(1), 'ec', 'Intermediate no basicConstraints');
+  mk('leafUnderNoBC', x.intNoBC!, leafExt(['DNS:localhost']));
+  mk('intPath0', root, caExt([], 'critical,CA:TRUE,pathlen:0'), 'ec', 'Intermediate pathlen 0');
+  mk('intBelowPath0', x.intPath0!, caExt(), 'ec', 'Intermediate below pathlen 0');
+  mk('leafDeep', x.intBelowPath0!, leafExt(['DNS:localhost']));
+  mk('leafPath0', x.intPath0!, leafExt(['DNS:localhost']));
+  mk('intNC', root, caExt(['nameConstraints = critical,permitted;DNS:allowed.test,permitted;IP:10.0.0.0/255.0.0.0,excluded;DNS:bad.allowed.test']), 'ec', 'Intermediate NC');
+  mk('leafNCok', x.intNC!, leafExt(['DNS:www.allowed.test', 'IP:10.1.2.3']));
+  mk('leafNCbad', x.intNC!, leafExt(['DNS:evil.test']));
+  mk('leafNCexcluded', x.intNC!, leafExt(['DNS:x.bad.allowed.test']));
+  mk('leafNCip', x.intNC!, leafExt(['DNS:www.allowed.test', 'IP:192.168.1.1']));
+  mk('leafNCcn', x.intNC!, leafExt([]), 'ec', 'www.evil.test');
+  mk('leafCritical', int, leafExt(['DNS:localhost'], ['1.2.3.4.5 = critical,DER:05:00']));
+  mk('leafNonCritical', int, leafExt(['DNS:localhost'], ['1.2.3.4.5 = DER:05:00']));
+  mk('selfSigned', undefined, leafExt(['DNS:localhost']), 'ec', 'localhost');
+  mk('clientOnly', int, leafExt(['DNS:localhost'], [], 'clientAuth'));
+  mk('kuCertSignOnly', int, ['basicConstraints = CA:FALSE', 'keyUsage = keyCertSign', 'subjectAltName = DNS:localhost']);
+  mk('intClientEku', root, caExt(['extendedKeyUsage = clientAuth']), 'ec', 'Intermediate client EKU');
+  mk('leafUnderClientEku', x.intClientEku!, leafExt(['DNS:localhost']));
+  mk('cnOnly', int, ['basicConstraints = CA:FALSE'], 'ec', 'cn-only.example.com');
+  // Cross-signing: one intermediate key under an untrusted and a trusted root.
+  const untrusted = mk('untrustedRoot', undefined, [...CA_EXT], 'ec', 'Untrusted Root');
+  const crossA = f.make('crossA', { alg: 'ec', subject: 'Cross Intermediate', issuer: untrusted, ext: caExt() });
+  x.crossA = crossA;
+  x.crossB = f.make('crossB', { alg: 'ec', subject: 'Cross Intermediate', issuer: root, ext: caExt(), keyFrom: crossA });
+  mk('leafCross', crossA, leafExt(['DNS:localhost']));
+  // RSA-PSS signatures, P-384 with SHA-384.
+  const r = chains.rsa;
+  x.pssLeaf = f.make('pss', {
+    alg: 'rsa',
+    subject: 'pss',
+    issuer: r.intermediate,
+    keyFrom: r.leaf,
+    ext: leafExt(['DNS:localhost']),
+    sigopt: ['rsa_padding_mode:pss', 'rsa_pss_saltlen:32'],
+  });
+  x.p384root = f.make('p384root', { alg: 'ec384', subject: 'P-384 Root', ext: [...CA_EXT], digest: 'sha384' });
+  x.p384leaf = f.make('p384leaf', { alg: 'ec384', subject: 'p384', issuer: x.p384root, ext: leafExt(['DNS:localhost']), digest: 'sha384' });
+  x.ecUnderRsa = f.make('ecUnderRsa', { alg: 'ec', subject: 'mixed', issuer: r.intermediate, ext: leafExt(['DNS:localhost']), digest: 'sha512' });
+});
+
+afterAll(() => f?.cleanup());
+
+function secp256k1Leaf(): Uint8Array {
+  const key = f.file('k1.key', openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:secp256k1']));
+  const cnf = f.file('k1.cnf', '[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=k1\n[ext]\nbasicConstraints=CA:FALSE\n');
+  const out = openssl(['req', '-x509', '-new', '-config', cnf, '-extensions', 'ext', '-key', key, '-days', '30',
+    '-CA', chains.ec.intermediate.certPath, '-CAkey', chains.ec.intermediate.keyPath, '-outform', 'DER']);
+  return new Uint8Array(out);
+}
+
+function expectCode(r: DefaultVerifyResult, code: CertErrorCode | 'ERR_TLS_CERT_ALTNAME_INVALID'): void {
+  expect(r.authorized).toBe(false);
+  expect(r.error).toBeInstanceOf(TlsError);
+  expect(r.error!.code).toBe(code);
+  if (code !== 'ERR_TLS_CERT_ALTNAME_INVALID') expect(r.error!.alert).toBe(certErrors[code].alert);
+}
+
+describe.each(providers)('chain validation ($name)', ({ make }) => {
+  const clock: { now: number | undefined } = { now: undefined };
+  let provider: CryptoProvider;
+  beforeAll(() => {
+    provider = make(clock);
+  });
+
+  interface Run {
+    chain: readonly (GenCert | Uint8Array)[];
+    ca?: readonly GenCert[];
+    host?: string;
+    role?: 'server' | 'client';
+    now?: number;
+    options?: Partial<DefaultVerifierOptions>;
+  }
+  function run(o: Run): DefaultVerifyResult {
+    clock.now = o.now;
+    const v = new DefaultVerifier({ ca: (o.ca ?? [chains.ec.root]).map((c) => c.der), ...o.options });
+    const chain = o.chain.map((c) => (c instanceof Uint8Array ? c : c.der));
+    return v.verify(chain, { provider, peerRole: o.role ?? 'server', serverName: o.host });
+  }
+
+  describe.each(['rsa', 'ec', 'ed25519'] as const)('%s chain', (alg) => {
+    it('valid chain, host and IP literals', () => {
+      const c = chains[alg];
+      for (const host of [undefined, 'localhost', 'LOCALHOST.', 'a.example.com', '127.0.0.1', '::1', '0:0::1']) {
+        const r = run({ chain: [c.leaf, c.intermediate], ca: [c.root], host });
+        expect(r.error, host).toBeUndefined();
+        expect(r.authorized).toBe(true);
+        expect(r.path.length).toBe(3);
+      }
+      expect(run({ chain: [c.leaf, c.intermediate], ca: [c.root] }).leafPublicKey.type).toBe(
+        alg === 'ec' ? 'ec' : alg,
+      );
+    });
+
+    it('tampered signature → CERT_SIGNATURE_FAILURE', () => {
+      const c = chains[alg];
+      const bad = c.leaf.der.slice();
+      bad[bad.length - 3]! ^= 0x01;
+      expectCode(run({ chain: [bad, c.intermediate], ca: [c.root] }), 'CERT_SIGNATURE_FAILURE');
+    });
+
+    it('tampered TBS → CERT_SIGNATURE_FAILURE', () => {
+      const c = chains[alg];
+      const bad = c.leaf.der.slice();
+      const at = Buffer.from(bad).indexOf('localhost');
+      bad[at]! ^= 0x20; // 'l' → 'L'
+      expectCode(run({ chain: [bad, c.intermediate], ca: [c.root] }), 'CERT_SIGNATURE_FAILURE');
+    });
+  });
+
+  it('expired leaf → CERT_HAS_EXPIRED; before notBefore → CERT_NOT_YET_VALID', () => {
+    const { leaf, intermediate, root } = chains.ec;
+    const l = parseCertificate(leaf.der);
+    expectCode(run({ chain: [leaf, intermediate], now: l.notAfter + DAY }), 'CERT_HAS_EXPIRED');
+    expectCode(run({ chain: [leaf, intermediate], now: parseCertificate(root.der).notBefore - DAY }), 'CERT_NOT_YET_VALID');
+    expect(run({ chain: [leaf, intermediate], now: l.notAfter - DAY }).authorized).toBe(true);
+  });
+
+  it('wrong host → ERR_TLS_CERT_ALTNAME_INVALID with node message', () => {
+    const r = run({ chain: [chains.ec.leaf, chains.ec.intermediate], host: 'other.test' });
+    expectCode(r, 'ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(r.error!.message).toContain(
+      "Hostname/IP does not match certificate's altnames: Host: other.test. is not in the cert's altnames: " +
+        'DNS:localhost, DNS:*.example.com, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',
+    );
+  });
+
+  it('wildcard edge cases', () => {
+    for (const [host, ok] of [['a.example.com', true], ['a.b.example.com', false], ['example.com', false], ['.example.com', false]] as const) {
+      const r = run({ chain: [chains.ec.leaf, chains.ec.intermediate], host });
+      expect(r.authorized, host).toBe(ok);
+      if (!ok) expect(r.error!.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    }
+  });
+
+  it('IP SANs: v4 and v6 match bytes, never DNS names', () => {
+    const chain = [chains.ec.leaf, chains.ec.intermediate];
+    expect(run({ chain, host: '127.0.0.1' }).authorized).toBe(true);
+    expect(run({ chain, host: '[::1]' }).authorized).toBe(true);
+    const r = run({ chain, host: '127.0.0.2' });
+    expectCode(r, 'ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(r.error!.message).toContain("IP: 127.0.0.2 is not in the cert's list: 127.0.0.1, ::1");
+    expectCode(run({ chain, host: '::2' }), 'ERR_TLS_CERT_ALTNAME_INVALID');
+  });
+
+  it('CN fallback only without SAN dNSName', () => {
+    expect(run({ chain: [x.cnOnly!, chains.ec.intermediate], host: 'cn-only.example.com' }).authorized).toBe(true);
+    const r = run({ chain: [x.cnOnly!, chains.ec.intermediate], host: 'x.example.com' });
+    expect(r.error!.message).toContain("Host: x.example.com. is not cert's CN: cn-only.example.com");
+  });
+
+  it('missing intermediate → UNABLE_TO_VERIFY_LEAF_SIGNATURE', () => {
+    expectCode(run({ chain: [chains.ec.leaf] }), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+  });
+
+  it('untrusted root: intermediate issuer missing / root in chain', () => {
+    const { leaf, intermediate, root } = chains.ec;
+    expectCode(run({ chain: [leaf, intermediate], ca: [x.otherRoot!] }), 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+    expectCode(run({ chain: [leaf, intermediate, root], ca: [x.otherRoot!] }), 'SELF_SIGNED_CERT_IN_CHAIN');
+  });
+
+  it('intermediate without the CA flag → INVALID_CA', () => {
+    expectCode(run({ chain: [x.leafUnderNoCA!, x.intNoCA!] }), 'INVALID_CA');
+    expectCode(run({ chain: [x.leafUnderNoBC!, x.intNoBC!] }), 'INVALID_CA');
+  });
+
+  it('path length exceeded → PATH_LENGTH_EXCEEDED', () => {
+    expectCode(run({ chain: [x.leafDeep!, x.intBelowPath0!, x.intPath0!] }), 'PATH_LENGTH_EXCEEDED');
+    expect(run({ chain: [x.leafPath0!, x.intPath0!] }).authorized).toBe(true);
+  });
+
+  it('name constraints (dNSName, iPAddress, CN fallback)', () => {
+    expect(run({ chain: [x.leafNCok!, x.intNC!], host: 'www.allowed.test' }).error).toBeUndefined();
+    expectCode(run({ chain: [x.leafNCbad!, x.intNC!] }), 'PERMITTED_SUBTREE_VIOLATION');
+    expectCode(run({ chain: [x.leafNCexcluded!, x.intNC!] }), 'EXCLUDED_SUBTREE_VIOLATION');
+    expectCode(run({ chain: [x.leafNCip!, x.intNC!] }), 'PERMITTED_SUBTREE_VIOLATION');
+    expectCode(run({ chain: [x.leafNCcn!, x.intNC!] }), 'PERMITTED_SUBTREE_VIOLATION');
+  });
+
+  it('unknown critical extension → UNHANDLED_CRITICAL_EXTENSION (non-critical is fine)', () => {
+    expectCode(run({ chain: [x.leafCritical!, chains.ec.intermediate] }), 'UNHANDLED_CRITICAL_EXTENSION');
+    expect(run({ chain: [x.leafNonCritical!, chains.ec.intermediate] }).authorized).toBe(true);
+  });
+
+  it('self-signed leaf → DEPTH_ZERO_SELF_SIGNED_CERT, trusted when it is an anchor', () => {
+    expectCode(run({ chain: [x.selfSigned!] }), 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(run({ chain: [x.selfSigned!], ca: [x.selfSigned!], host: 'localhost' }).authorized).toBe(true);
+  });
+
+  it('out-of-order chain with an extra certificate', () => {
+    const { leaf, intermediate, root } = chains.ec;
+    const r = run({ chain: [leaf, x.otherRoot!, chains.rsa.leaf, root, intermediate], host: 'localhost' });
+    expect(r.error).toBeUndefined();
+    expect(r.path.map((c) => c.subject.object.CN)).toEqual(['localhost', 'Intermediate ec', 'Root ec']);
+  });
+
+  it('EKU: clientAuth-only leaf as a server → INVALID_PURPOSE, fine as a client', () => {
+    expectCode(run({ chain: [x.clientOnly!, chains.ec.intermediate] }), 'INVALID_PURPOSE');
+    expect(run({ chain: [x.clientOnly!, chains.ec.intermediate], role: 'client' }).authorized).toBe(true);
+    expectCode(run({ chain: [x.leafUnderClientEku!, x.intClientEku!] }), 'INVALID_PURPOSE');
+    expectCode(run({ chain: [x.kuCertSignOnly!, chains.ec.intermediate] }), 'INVALID_PURPOSE');
+  });
+
+  it('depth limit → CERT_CHAIN_TOO_LONG', () => {
+    const chain = [chains.ec.leaf, chains.ec.intermediate];
+    expectCode(run({ chain, options: { maxDepth: 0 } }), 'CERT_CHAIN_TOO_LONG');
+    expect(run({ chain, options: { maxDepth: 1 } }).authorized).toBe(true);
+  });
+
+  it('tries alternative paths (cross-signed intermediate)', () => {
+    const r = run({ chain: [x.leafCross!, x.crossA!, x.crossB!], host: 'localhost' });
+    expect(r.error).toBeUndefined();
+    expect(r.path[1]!.raw).toEqual(x.crossB!.der);
+    expectCode(run({ chain: [x.leafCross!, x.crossA!] }), 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+  });
+
+  it('RSA-PSS, P-384/SHA-384 and mixed-key signatures', () => {
+    const pss = parseCertificate(x.pssLeaf!.der);
+    expect(pss.signatureAlgorithm).toEqual({ type: 'rsa-pss', hash: 'sha256', saltLength: 32 });
+    expect(run({ chain: [x.pssLeaf!, chains.rsa.intermediate], ca: [chains.rsa.root] }).error).toBeUndefined();
+    expect(run({ chain: [x.p384leaf!], ca: [x.p384root!] }).error).toBeUndefined();
+    expect(parseCertificate(x.ecUnderRsa!.der).signatureAlgorithm).toEqual({ type: 'rsa-pkcs1', hash: 'sha512' });
+    expect(run({ chain: [x.ecUnderRsa!, chains.rsa.intermediate], ca: [chains.rsa.root] }).error).toBeUndefined();
+  });
+
+  it('unparsable leaf throws bad_certificate; unsupported key throws unsupported_certificate', () => {
+    const v = new DefaultVerifier({ ca: [chains.ec.root.der] });
+    const cx = { provider, peerRole: 'server' as const, serverName: undefined };
+    expect(() => v.verify([chains.ec.leaf.der.subarray(0, 50)], cx)).toThrow(
+      expect.objectContaining({ code: 'ERR_X509_PARSE', alert: 42 }),
+    );
+    expect(() => v.verify([secp256k1Leaf(), chains.ec.intermediate.der], cx)).toThrow(
+      expect.objectContaining({ code: 'ERR_TLS_UNSUPPORTED_CERTIFICATE', alert: 43 }),
+    );
+    expect(() => v.verify([], cx)).toThrow(TlsError);
+  });
+
+  it('checkServerIdentity option gets node-style certificates', () => {
+    const seen: string[] = [];
+    const r = run({
+      chain: [chains.ec.leaf, chains.ec.intermediate],
+      host: 'localhost',
+      options: {
+        checkServerIdentity: (host, cert) => {
+          seen.push(host, cert.subjectaltname ?? '', cert.issuerCertificate!.subject.CN as string);
+          expect(cert.issuerCertificate!.issuerCertificate!.issuerCertificate).toBe(cert.issuerCertificate!.issuerCertificate);
+          return new Error('nope');
+        },
+      },
+    });
+    expect(seen[0]).toBe('localhost');
+    expect(seen[2]).toBe('Intermediate ec');
+    expect(r.error!.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(r.error!.message).toContain('nope');
+  });
+
+  it('LeafKeyVerifier hands back the key, unauthorized', () => {
+    const r = new LeafKeyVerifier().verify([chains.ed25519.leaf.der], { provider, peerRole: 'server', serverName: 'x' });
+    expect(r.authorized).toBe(false);
+    expect(r.error!.code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    expect(r.leafPublicKey.type).toBe('ed25519');
+  });
+});
+
+describe('caFromOption', () => {
+  it('accepts PEM strings, PEM/DER bytes and arrays', () => {
+    const { root, intermediate } = chains.ec;
+    expect(caFromOption(root.certPem + intermediate.certPem)).toEqual([root.der, intermediate.der]);
+    expect(caFromOption([root.der, Buffer.from(intermediate.certPem)])).toEqual([root.der, intermediate.der]);
+    expect(caFromOption(root.der)).toEqual([root.der]);
+    expect(() => caFromOption('nothing here')).toThrow(TlsError);
+  });
+});
+
+describe('agrees with openssl verify', () => {
+  function opensslVerify(leaf: GenCert, untrusted: GenCert[], root: GenCert, attime?: number): string {
+    const args = ['verify', '-CAfile', root.certPath, '-purpose', 'sslserver'];
+    if (attime !== undefined) args.push('-attime', String(Math.floor(attime / 1000)));
+    if (untrusted.length) args.push('-untrusted', f.file(`u${Math.random()}.pem`, untrusted.map((c) => c.certPem).join('')));
+    try {
+      return openssl([...args, leaf.certPath]).toString();
+    } catch (e) {
+      return String((e as { stdout?: Buffer }).stdout ?? '') + String((e as { stderr?: Buffer }).stderr ?? '');
+    }
+  }
+  it.each([
+    ['leafUnderNoCA', ['intNoCA'], 'INVALID_CA'],
+    ['leafDeep', ['intBelowPath0', 'intPath0'], 'PATH_LENGTH_EXCEEDED'],
+    ['leafNCbad', ['intNC'], 'PERMITTED_SUBTREE_VIOLATION'],
+    ['leafNCexcluded', ['intNC'], 'EXCLUDED_SUBTREE_VIOLATION'],
+    ['leafCritical', ['ecInt'], 'UNHANDLED_CRITICAL_EXTENSION'],
+    ['clientOnly', ['ecInt'], 'INVALID_PURPOSE'],
+    ['selfSigned', [], 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+    ['ecLeaf', [], 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+    ['ecLeaf', ['ecInt', 'ecRoot'], 'SELF_SIGNED_CERT_IN_CHAIN', 'otherRoot'],
+    ['ecLeaf', ['ecInt'], 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'otherRoot'],
+    ['ecLeaf', ['ecInt'], 'CERT_HAS_EXPIRED', 'ecRoot', 'expired'],
+    ['ecLeaf', ['ecInt'], 'CERT_NOT_YET_VALID', 'ecRoot', 'early'],
+  ] as const)('%s %j → %s', (leaf, ints, code, root = 'ecRoot', when?: string) => {
+    const named: Record<string, GenCert> = { ecInt: chains.ec.intermediate, ecLeaf: chains.ec.leaf, ecRoot: chains.ec.root };
+    const get = (n: string): GenCert => named[n] ?? x[n]!;
+    const l = parseCertificate(chains.ec.leaf.der);
+    const at = when === 'expired' ? l.notAfter + DAY : when === 'early' ? l.notBefore - DAY : undefined;
+    const out = opensslVerify(get(leaf), ints.map(get), get(root), at);
+    expect(out).toContain(certErrors[code as CertErrorCode].message);
+  });
+});
