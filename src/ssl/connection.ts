@@ -249,11 +249,12 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
 
   /**
    * Schedule a KeyUpdate (SSL_key_update): sent by the next read, write or
-   * doHandshake. A later call before then replaces the type.
+   * doHandshake. A later call before then replaces the type. Returns true
+   * (OpenSSL's 1); errors are thrown, never returned.
    * @throws {RangeError} for a type other than NOT_REQUESTED / REQUESTED
    * @throws {TlsError} ERR_TLS_INVALID_STATE before the handshake, after close, or on TLS 1.2
    */
-  keyUpdate(type: KeyUpdateType): void {
+  keyUpdate(type: KeyUpdateType): true {
     if (type !== KeyUpdateType.NOT_REQUESTED && type !== KeyUpdateType.REQUESTED) {
       throw new RangeError('keyUpdate: type must be KeyUpdateType.NOT_REQUESTED (0) or KeyUpdateType.REQUESTED (1)');
     }
@@ -262,6 +263,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     if (this.closeRequested) throw TlsError.invalidState('keyUpdate: the connection is closed');
     if (this.negotiated.version !== ProtocolVersion.TLSv1_3) throw TlsError.invalidState('keyUpdate: TLS 1.3 only');
     this.pending.keyUpdate = type;
+    return true;
   }
 
   /** The scheduled, not yet sent, key update type (SSL_get_key_update_type). */
@@ -378,7 +380,8 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     const limit = this.recordLimit();
     let offset = 0;
     while (offset < data.length) {
-      const left = limit - Number(this.sendProt.sequence);
+      // Keep one record under this key for the KeyUpdate itself.
+      const left = limit - 1 - Number(this.sendProt.sequence);
       if (left <= 0) {
         if (this.pending.keyUpdate === KeyUpdateType.NONE) this.pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
         this.flushPending();
@@ -388,7 +391,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
       this.out.push(this.sendProt.sealAll(ContentType.application_data, data.subarray(offset, offset + take), this.maxSendFragment));
       offset += take;
     }
-    if (Number(this.sendProt.sequence) >= limit && this.pending.keyUpdate === KeyUpdateType.NONE) {
+    if (Number(this.sendProt.sequence) >= limit - 1 && this.pending.keyUpdate === KeyUpdateType.NONE) {
       this.pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
     }
   }
