@@ -230,7 +230,7 @@ class ChaCha20Poly1305 implements Aead {
 
   constructor(key: Uint8Array) {
     // noble keeps a reference to the key; a private copy survives a caller wiping theirs.
-    this.key = key.slice();
+    this.key = new Uint8Array(key); // a copy (Buffer#slice would be a view)
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {

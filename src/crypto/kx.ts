@@ -35,7 +35,7 @@ export const SUPPORTED_GROUPS: readonly number[] = [...MONTGOMERY.keys(), ...WEI
 function draw(randomBytes: RandomBytes, n: number): Uint8Array {
   const r = randomBytes(n);
   if (r.length !== n) throw new Error(`random source returned ${r.length} bytes, asked for ${n}`);
-  return r.slice(); // our own copy: we mask and keep it
+  return new Uint8Array(r); // our own copy (not Buffer#slice, a view): we mask and keep it
 }
 
 /**

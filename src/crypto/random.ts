@@ -74,7 +74,7 @@ export function scriptedRandom(
         throw new Error(`scriptedRandom: chunk #${next} has ${chunk.length} bytes, but ${n} bytes were requested`);
       }
       next++;
-      return chunk.slice();
+      return new Uint8Array(chunk); // a copy, also for Buffer chunks
     }
     if (fallback) return fallback(n);
     throw new Error(`scriptedRandom: all ${chunks.length} chunks used and no fallback (${n} bytes requested)`);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/noble.js';
 import type { HashAlgorithm, PrivateKey, PublicKey, SignatureAlgorithm } from '../../src/crypto/provider.js';
 import { scriptedRandom, testProvider } from '../../src/crypto/random.js';
-import { bigIntToBytes, bytesToBigInt, modInverse, modPow } from '../../src/crypto/rsa.js';
+import { bigIntToBytes, bitLength, bytesToBigInt, modInverse, modPow } from '../../src/crypto/rsa.js';
 
 type RsaPriv = Extract<PrivateKey, { type: 'rsa' }>;
 type RsaPub = Extract<PublicKey, { type: 'rsa' }>;
@@ -36,6 +36,27 @@ function makeKey(bits: number): NodeRsa {
   return { bits, priv, pub: { type: 'rsa', n: priv.n, e: priv.e }, nodePriv: privateKey, nodePub: publicKey };
 }
 
+/**
+ * A key whose modulus has 8m+1 bits (OpenSSL only makes even sizes), so the PSS
+ * encoded message is one byte shorter than the modulus (RFC 8017 §9.1.1 emBits).
+ */
+function makeOddKey(): NodeRsa {
+  const e = 65537n;
+  for (;;) {
+    const p = nodeCrypto.generatePrimeSync(1025, { bigint: true });
+    const q = nodeCrypto.generatePrimeSync(1024, { bigint: true });
+    const n = p * q;
+    const phi = (p - 1n) * (q - 1n);
+    const d = modInverse(e, phi);
+    if (bitLength(n) !== 2049 || d === undefined) continue;
+    const priv: RsaPriv = { type: 'rsa', n, e, d, p, q, dp: d % (p - 1n), dq: d % (q - 1n), qi: modInverse(q, p)! };
+    const b64 = (x: bigint): string => Buffer.from(bigIntToBytes(x, Math.ceil(bitLength(x) / 8))).toString('base64url');
+    const jwk = { kty: 'RSA', n: b64(n), e: b64(e), d: b64(d), p: b64(p), q: b64(q), dp: b64(priv.dp), dq: b64(priv.dq), qi: b64(priv.qi) };
+    const nodePriv = nodeCrypto.createPrivateKey({ key: jwk, format: 'jwk' });
+    return { bits: 2049, priv, pub: { type: 'rsa', n, e }, nodePriv, nodePub: nodeCrypto.createPublicKey(nodePriv) };
+  }
+}
+
 const PSS = nodeCrypto.constants.RSA_PKCS1_PSS_PADDING;
 const HASHES: HashAlgorithm[] = ['sha256', 'sha384', 'sha512'];
 const provider = nobleProvider();
@@ -43,7 +64,7 @@ let keys: NodeRsa[] = [];
 
 beforeAll(() => {
   // 2049 bits: modBits - 1 is a multiple of 8, so the PSS encoded message is one byte shorter than k.
-  keys = [makeKey(2048), makeKey(3072), makeKey(2049)];
+  keys = [makeKey(2048), makeKey(3072), makeOddKey()];
 });
 
 describe('BigInt helpers', () => {
