@@ -25,3 +25,16 @@ export { deterministicRandom, scriptedRandom, testProvider } from './crypto/rand
 export { SUITES, suiteInfo, suiteByName } from './crypto/suites.js';
 export type { SuiteInfo } from './crypto/suites.js';
 export type { CertificateVerifier, VerifyContext, VerifyResult } from './x509/verifier.js';
+export {
+  Certificate,
+  parseCertificate,
+  parsePrivateKey,
+  parsePublicKeyInfo,
+  keysMatch,
+  decodePem,
+  encodePem,
+  DefaultVerifier,
+  LeafKeyVerifier,
+  caFromOption,
+  checkServerIdentity,
+} from './x509/index.js';
