@@ -4,12 +4,14 @@
  * stdin line reader with its one-letter commands, and -keylogfile.
  */
 import { appendFileSync, closeSync, openSync } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
-import { NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../common/constants.js';
+import type { AddressInfo } from 'node:net';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import { NamedGroup, ProtocolVersion, SignatureScheme, nameOf, type KeyUpdateType } from '../common/constants.js';
 import { SUITES, suiteByName } from '../crypto/suites.js';
-import type { Connection } from '../ssl/connection.js';
+import { Connection } from '../ssl/connection.js';
 import { TlsContext } from '../ssl/context.js';
 import { UsageError, listFlag } from './args.js';
+import { interimConnect, interimCreateServer, type InterimOptions } from './interim-adapter.js';
 
 /** The streams a command uses (process's by default; tests pass their own). */
 export interface CliIo {
@@ -284,4 +286,58 @@ export function readLines(input: Readable, onLine: (line: string) => Promise<voi
 /** Write a line to a stream (adds the newline). */
 export function println(out: Writable, line: string): void {
   out.write(`${line}\n`);
+}
+
+// ------------------------------------------------------------ the TLS layer
+
+/** The part of the adapter's TlsSocket (node:tls shaped) the CLI uses. */
+export interface CliSocket extends Duplex {
+  getProtocol(): string | null;
+  getCipher(): { name: string; standardName?: string; version: string } | undefined;
+  readonly alpnProtocol: string | false | null | undefined;
+  readonly authorized: boolean;
+  readonly authorizationError?: Error | string;
+  isSessionReused(): boolean;
+  keyUpdate(type: KeyUpdateType): void;
+  getKeyUpdateType(): KeyUpdateType;
+  doHandshake(): Promise<void>;
+}
+
+/** The socket's sans-IO Connection (for -msg, group and signature facts). */
+export function connectionOf(s: CliSocket): Connection | null {
+  const c = (s as unknown as { connection?: unknown }).connection;
+  return c instanceof Connection ? c : null;
+}
+
+export type TlsOptions = InterimOptions;
+
+/** connect(): the adapter's, shaped like node:tls. */
+export function tlsConnect(options: TlsOptions): CliSocket {
+  return interimConnect(options);
+}
+
+export interface CliServer {
+  /** Resolves with the bound address once listening. */
+  listen(port: number, host: string): Promise<{ host: string; port: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * createServer(): `onSocket` sees each socket before its handshake (for -msg),
+ * `onSecure` after it.
+ */
+export function tlsServer(options: TlsOptions, onSocket: (s: CliSocket) => void, onSecure: (s: CliSocket) => void): CliServer {
+  const server = interimCreateServer(options, onSecure, onSocket);
+  return {
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const a = server.address() as AddressInfo;
+          resolve({ host: a.address, port: a.port });
+        });
+      }),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

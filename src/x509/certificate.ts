@@ -127,15 +127,22 @@ function colonHex(b: Uint8Array): string {
   return toHex(b).toUpperCase().replace(/(..)(?!$)/g, '$1:');
 }
 
+/** A copy with a null prototype, as node's objects (arrays copied too). */
+function nullProto<T>(o: Readonly<Record<string, T | T[]>>): Record<string, T | T[]> {
+  const out = Object.create(null) as Record<string, T | T[]>;
+  for (const [k, v] of Object.entries(o)) out[k] = Array.isArray(v) ? [...v] : v;
+  return out;
+}
+
 function detailed(c: Certificate): DetailedCertificate {
   const ext = c.extensions;
-  const d: DetailedCertificate = {
-    subject: { ...c.subject.object },
-    issuer: { ...c.issuer.object },
+  const d = {
+    subject: nullProto(c.subject.object),
+    issuer: nullProto(c.issuer.object),
   } as DetailedCertificate;
   if (ext.subjectAltName) d.subjectaltname = formatGeneralNames(ext.subjectAltName);
   if (ext.authorityInfoAccess) {
-    const ia: Record<string, string[]> = {};
+    const ia = Object.create(null) as Record<string, string[]>;
     for (const ad of ext.authorityInfoAccess) {
       const method = ad.method === OID.ocsp ? 'OCSP' : ad.method === OID.caIssuers ? 'CA Issuers' : ad.method;
       const g = formatGeneralName(ad.location);

@@ -221,7 +221,24 @@ function timeErrors(c: Certificate, depth: number, now: number, errors: TlsError
  * of an incomplete path that is not self-signed gets no time check (its issuer
  * is unknown), except a lone leaf, as in OpenSSL.
  */
-function signatureAndTimeErrors(path: readonly Certificate[], complete: boolean, provider: CryptoProvider, errors: TlsError[]): void {
+/** Signature checks by (child, issuer), so path alternatives never verify one signature twice. */
+type SignatureCache = Map<Certificate, Map<Certificate, boolean>>;
+
+function signedBy(child: Certificate, issuer: Certificate, provider: CryptoProvider, cache: SignatureCache): boolean {
+  let byIssuer = cache.get(child);
+  if (!byIssuer) cache.set(child, (byIssuer = new Map()));
+  let ok = byIssuer.get(issuer);
+  if (ok === undefined) byIssuer.set(issuer, (ok = verifySignedBy(child, issuer.publicKey, provider)));
+  return ok;
+}
+
+function signatureAndTimeErrors(
+  path: readonly Certificate[],
+  complete: boolean,
+  provider: CryptoProvider,
+  cache: SignatureCache,
+  errors: TlsError[],
+): void {
   const now = provider.nowMs();
   let n = path.length - 1;
   const top = path[n]!;
@@ -233,7 +250,7 @@ function signatureAndTimeErrors(path: readonly Certificate[], complete: boolean,
   }
   for (n--; n >= 0; n--) {
     const c = path[n]!;
-    if (!verifySignedBy(c, path[n + 1]!.publicKey, provider)) errors.push(certError('CERT_SIGNATURE_FAILURE', n, c));
+    if (!signedBy(c, path[n + 1]!, provider, cache)) errors.push(certError('CERT_SIGNATURE_FAILURE', n, c));
     timeErrors(c, n, now, errors);
   }
 }
@@ -242,10 +259,15 @@ function signatureAndTimeErrors(path: readonly Certificate[], complete: boolean,
  * Every error on a path in the order OpenSSL's X509_verify_cert reports them
  * when the callback lets it continue (as node's does); node reports the last.
  */
-function pathErrors(path: readonly Certificate[], buildError: TlsError | undefined, opts: ChainOptions): TlsError[] {
+function pathErrors(
+  path: readonly Certificate[],
+  buildError: TlsError | undefined,
+  opts: ChainOptions,
+  cache: SignatureCache,
+): TlsError[] {
   const errors: TlsError[] = buildError ? [buildError] : [];
   extensionErrors(path, opts.peerRole, errors);
-  signatureAndTimeErrors(path, !buildError, opts.provider, errors);
+  signatureAndTimeErrors(path, !buildError, opts.provider, cache, errors);
   nameConstraintErrors(path, errors);
   return errors;
 }
@@ -254,7 +276,8 @@ function pathErrors(path: readonly Certificate[], buildError: TlsError | undefin
 
 type Attempt = { readonly path: Certificate[]; readonly error?: TlsError; readonly complete: boolean };
 
-const MAX_ATTEMPTS = 64;
+/** Paths tried at most (bounds the work a hostile list of look-alike certificates can cause). */
+const MAX_ATTEMPTS = 32;
 
 /**
  * Builds and validates a path for `leaf`. Returns the first path that
@@ -283,8 +306,9 @@ export function verifyChain(leaf: Certificate, intermediates: readonly Certifica
   }
 
   const attempts: Attempt[] = [];
+  const cache: SignatureCache = new Map();
   const finish = (path: Certificate[], complete: boolean, buildError?: TlsError): boolean => {
-    const errors = pathErrors(path, buildError, opts);
+    const errors = pathErrors(path, buildError, opts, cache);
     attempts.push({ path, complete, error: errors[errors.length - 1] });
     return errors.length === 0;
   };
@@ -321,6 +345,7 @@ export function verifyChain(leaf: Certificate, intermediates: readonly Certifica
   }
   const firstComplete = attempts.find((a) => a.complete);
   if (firstComplete) return { path: firstComplete.path, ...(firstComplete.error ? { error: firstComplete.error } : {}) };
+  if (attempts.length === 0) return { path: [leaf], error: certError('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 0, leaf) };
   let best = attempts[0]!;
   for (const a of attempts) if (a.path.length > best.path.length) best = a;
   return { path: best.path, ...(best.error ? { error: best.error } : {}) };

@@ -41,8 +41,8 @@ describe('parseCertificate on openssl output', () => {
       if (l.pubkey) expect(Buffer.from(d.pubkey as Uint8Array)).toEqual(l.pubkey);
       expect(c.notBefore).toBe(Date.parse(x.validFrom));
       expect(c.notAfter).toBe(Date.parse(x.validTo));
-      expect(c.version).toBe(3);
-      expect(x.checkIssued(x)).toBe(c.selfIssued);
+      expect(c.version).toBe(gen.name === 'noExtensions' ? 1 : 3);
+      if (x.checkIssued(x)) expect(c.selfIssued).toBe(true);
     }
   });
 

@@ -1,0 +1,242 @@
+/**
+ * `npm run demo` (node dist/demo.js) and `puretls demo`: a server and a
+ * client in one process on 127.0.0.1, with an in-memory certificate, showing
+ * a TLS 1.3 handshake, data both ways, key updates in each direction and a
+ * throughput figure, and saying plainly what is not built yet.
+ */
+import { once } from 'node:events';
+import { basename, dirname } from 'node:path';
+import { KeyUpdateType } from '../common/constants.js';
+import { nobleProvider } from '../crypto/noble.js';
+import { handshakeName } from '../messages/handshake.js';
+import type { KeyUpdateEvent, MessageEvent } from '../ssl/connection.js';
+import { generateSelfSigned } from './certgen.js';
+import { type CliIo, type CliSocket, connectionOf, coreFacts, errorText, tls12Supported, tlsConnect, tlsServer } from './session.js';
+
+const STEP_TIMEOUT_MS = 5_000;
+const THROUGHPUT_BYTES = 4 * 1024 * 1024;
+const THROUGHPUT_BUDGET_MS = 3_000;
+
+function withTimeout<T>(p: Promise<T>, what: string, ms = STEP_TIMEOUT_MS): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      t = setTimeout(() => reject(new Error(`demo: timed out waiting for ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+function kuName(t: KeyUpdateType): string {
+  return t === KeyUpdateType.REQUESTED ? 'update_requested' : 'update_not_requested';
+}
+
+/** Resolves with the next `n` bytes of application data arriving on `sock`. */
+function readBytes(sock: CliSocket, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let got = 0;
+    const onData = (d: Buffer): void => {
+      parts.push(d);
+      got += d.length;
+      if (got >= n) {
+        cleanup();
+        resolve(Buffer.concat(parts));
+      }
+    };
+    const onEnd = (): void => {
+      cleanup();
+      reject(new Error(`demo: connection ended after ${got} of ${n} bytes`));
+    };
+    const cleanup = (): void => {
+      sock.off('data', onData);
+      sock.off('end', onEnd);
+      sock.off('error', onEnd);
+    };
+    sock.on('data', onData);
+    sock.on('end', onEnd);
+    sock.on('error', onEnd);
+  });
+}
+
+export async function runDemo(io: CliIo): Promise<void> {
+  const say = (line = ''): void => {
+    io.stdout.write(`${line}\n`);
+  };
+  const t0 = Date.now();
+  say('puretls demo: a TLS server and client in one process, on 127.0.0.1');
+  say('');
+
+  // 1. certificate
+  const provider = nobleProvider();
+  const cert = generateSelfSigned(provider);
+  say('== 1. Certificate (made in memory, no openssl binary)');
+  say('   ECDSA P-256 key, self-signed X.509 v3, CN=localhost, SAN DNS:localhost IP:127.0.0.1');
+  say(`   ${cert.certDer.length} bytes DER; the client trusts exactly this certificate (ca option)`);
+  say('');
+
+  // 2. server
+  let serverSock: CliSocket | null = null;
+  let resolveSecure!: (s: CliSocket) => void;
+  const serverSecure = new Promise<CliSocket>((resolve) => (resolveSecure = resolve));
+  const server = tlsServer(
+    { cert: cert.certPem, key: cert.keyPem, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' },
+    () => undefined,
+    (s) => {
+      serverSock = s;
+      resolveSecure(s);
+    },
+  );
+  const { host, port } = await server.listen(0, '127.0.0.1');
+  say(`== 2. Server listening on ${host}:${port} (TLS 1.3 only)`);
+  say('');
+
+  let client: CliSocket | null = null;
+  try {
+    // 3. handshake
+    client = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca: cert.certPem, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' });
+    const c = client;
+    const clientConn = connectionOf(c);
+    const flight: string[] = [];
+    const onMsg = (ev: MessageEvent): void => {
+      flight.push(`${ev.direction === 'sent' ? '>>>' : '<<<'} ${handshakeName(ev.type)} (${ev.length} bytes)`);
+    };
+    clientConn?.on('message', onMsg);
+    const hsStart = Date.now();
+    await withTimeout(once(c, 'secureConnect'), 'the handshake');
+    const hsMs = Date.now() - hsStart;
+    const s = await withTimeout(serverSecure, 'the server side of the handshake');
+    clientConn?.off('message', onMsg);
+    const cipher = c.getCipher();
+    const facts = coreFacts(clientConn);
+    say('== 3. TLS 1.3 handshake');
+    say(`   Protocol  : ${c.getProtocol()}`);
+    say(`   Cipher    : ${cipher?.standardName ?? cipher?.name}`);
+    say(`   Key group : ${facts.group ?? '(not shown by this socket)'}`);
+    say(`   Signature : ${facts.peerSignature ?? '(not shown by this socket)'} (server's CertificateVerify)`);
+    say(`   Verified  : ${c.authorized ? 'yes, the server certificate chains to the trusted one and matches "localhost"' : `no (${errorText(c.authorizationError)})`}`);
+    say(`   Took      : ${hsMs} ms`);
+    if (flight.length > 0) {
+      say('   Handshake messages seen by the client:');
+      for (const f of flight) say(`     ${f}`);
+    }
+    say('');
+
+    // 4. data both ways
+    say('== 4. Application data');
+    const hello = 'hello from the client';
+    const gotHello = readBytes(s, Buffer.byteLength(hello));
+    c.write(hello);
+    const h = await withTimeout(gotHello, 'data at the server');
+    say(`   client -> server: "${h.toString()}" (${h.length} bytes)`);
+    const reply = `echo: ${h.toString()}`;
+    const gotReply = readBytes(c, Buffer.byteLength(reply));
+    s.write(reply);
+    const r = await withTimeout(gotReply, 'data at the client');
+    say(`   server -> client: "${r.toString()}" (${r.length} bytes)`);
+    say('');
+
+    // 5/6. key updates
+    const serverConn = connectionOf(s);
+    const events: string[] = [];
+    const track = (who: string) => (ev: KeyUpdateEvent) => events.push(`${who.padEnd(6)} 'keyUpdate' ${ev.direction.padEnd(8)} ${kuName(ev.type)}`);
+    const onClientKu = track('client');
+    const onServerKu = track('server');
+    clientConn?.on('keyUpdate', onClientKu);
+    serverConn?.on('keyUpdate', onServerKu);
+    const showEvents = (): void => {
+      if (!clientConn || !serverConn) say('   (this socket does not expose its Connection: no keyUpdate events to show)');
+      for (const e of events.splice(0)) say(`   ${e}`);
+    };
+
+    say('== 5. Key update from the client: keyUpdate(NOT_REQUESTED)');
+    c.keyUpdate(KeyUpdateType.NOT_REQUESTED);
+    say(`   scheduled: client getKeyUpdateType() = ${kuName(c.getKeyUpdateType() as KeyUpdateType)}`);
+    await c.doHandshake();
+    const ping = 'data under the client\'s new key';
+    const gotPing = readBytes(s, Buffer.byteLength(ping));
+    c.write(ping);
+    await withTimeout(gotPing, 'data after the client key update');
+    showEvents();
+    say(`   then client -> server: "${ping}" arrived`);
+    say('');
+
+    say('== 6. Key update from the server: keyUpdate(REQUESTED)');
+    s.keyUpdate(KeyUpdateType.REQUESTED);
+    await s.doHandshake();
+    // The client answers with its own KeyUpdate(update_not_requested) at its next IO (RFC 8446 §4.6.3).
+    const pong = 'data under the server\'s new key';
+    const gotPong = readBytes(c, Buffer.byteLength(pong));
+    s.write(pong);
+    await withTimeout(gotPong, 'data after the server key update');
+    const after = 'and the client\'s answer came first';
+    const gotAfter = readBytes(s, Buffer.byteLength(after));
+    c.write(after);
+    await withTimeout(gotAfter, 'data after the client answered');
+    showEvents();
+    say('   (the client\'s update_not_requested is its automatic answer; nobody called keyUpdate on it)');
+    clientConn?.off('keyUpdate', onClientKu);
+    serverConn?.off('keyUpdate', onServerKu);
+    say('');
+
+    // 7. throughput
+    say('== 7. Throughput (client -> server, pure TypeScript crypto)');
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    let received = 0;
+    const start = Date.now();
+    const onBulk = (d: Buffer): void => {
+      received += d.length;
+    };
+    s.on('data', onBulk);
+    let sent = 0;
+    while (sent < THROUGHPUT_BYTES && Date.now() - start < THROUGHPUT_BUDGET_MS) {
+      if (!c.write(chunk)) await once(c, 'drain');
+      sent += chunk.length;
+    }
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    while (received < sent && Date.now() < deadline) await new Promise((res) => setTimeout(res, 5));
+    s.off('data', onBulk);
+    const ms = Math.max(1, Date.now() - start);
+    const mib = received / (1024 * 1024);
+    say(`   ${mib.toFixed(1)} MiB in ${ms} ms = ${((mib * 1000) / ms).toFixed(1)} MiB/s (${cipher?.standardName ?? cipher?.name}, one connection, encrypt + decrypt in this process)`);
+    say('');
+
+    // 8. what is not built yet
+    say('== 8. Not built yet');
+    say(tls12Supported()
+      ? '   TLS 1.2 handshake with renegotiation: TLS 1.2 is available, renegotiation is not built yet (coming in a later issue)'
+      : '   TLS 1.2 handshake with renegotiation: not built yet (coming in a later issue)');
+    say('   resumed connection (session tickets): not built yet');
+    say('');
+
+    // 9. close
+    const serverEnded = once(s, 'end');
+    c.end();
+    await withTimeout(serverEnded, 'close_notify at the server');
+    s.end();
+    await withTimeout(once(c, 'close'), 'the client to close');
+    say('== 9. Closed: close_notify both ways');
+    say(`   done in ${Date.now() - t0} ms`);
+  } finally {
+    client?.destroy();
+    (serverSock as CliSocket | null)?.destroy();
+    await server.close();
+  }
+}
+
+/** Run when executed directly (node dist/demo.js), not when imported by main. */
+function executedDirectly(): boolean {
+  const script = process.argv[1] ?? '';
+  const base = basename(script);
+  return (base === 'demo.js' || base === 'demo.ts') && /(dist|cli)$/.test(dirname(script));
+}
+
+if (executedDirectly()) {
+  runDemo({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`puretls demo: ${errorText(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,234 @@
+/**
+ * `puretls s_client`: connect, print OpenSSL-like status lines after the
+ * handshake, then copy stdin lines to the server and the server's data to
+ * stdout. Lines `k` / `K` (key update), `R` / `r` (renegotiation) and `Q`
+ * (quit) are commands unless -quiet, as in `openssl s_client`.
+ */
+import { KeyUpdateType } from '../common/constants.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { CLIENT_FLAGS, UsageError, has, helpText, parseFlags, parseHostPort, readFileFlag, str } from './args.js';
+import { attachMsgTrace } from './msg.js';
+import {
+  CliError,
+  type CliIo,
+  type CliSocket,
+  type TlsOptions,
+  alpnOption,
+  cipherOption,
+  ciphersuitesOption,
+  connectionOf,
+  coreFacts,
+  errorText,
+  groupsOption,
+  openKeylog,
+  println,
+  readLines,
+  summaryLines,
+  tlsConnect,
+  verifyReturn,
+  versionOptions,
+} from './session.js';
+
+const CLOSE_GRACE_MS = 2_000;
+
+interface ClientPlan {
+  host: string;
+  port: number;
+  options: TlsOptions;
+  quiet: boolean;
+  msg: boolean;
+  keylog?: (line: string | Uint8Array) => void;
+}
+
+/** Flags → what to do. Every user mistake is a UsageError here, before any IO. */
+export function planClient(argv: readonly string[]): ClientPlan | 'help' {
+  const flags = parseFlags('s_client', CLIENT_FLAGS, argv);
+  if (has(flags, 'help')) return 'help';
+  for (const f of ['sess_out', 'sess_in', 'reconnect']) {
+    if (has(flags, f)) throw new UsageError(`-${f}: session resumption is not implemented yet`);
+  }
+  const { host, port } = parseHostPort('connect', str(flags, 'connect') ?? '127.0.0.1:4433');
+  if (port === 0) throw new UsageError(`-connect: bad port '0' (expected 1..65535)`);
+  const options: TlsOptions = {
+    host,
+    port,
+    // As openssl s_client: report the verification result, continue anyway.
+    rejectUnauthorized: has(flags, 'verify_return_error'),
+    ...versionOptions(has(flags, 'tls1_2'), has(flags, 'tls1_3')),
+  };
+  const sni = str(flags, 'servername');
+  if (sni !== undefined) {
+    if (sni.length === 0) throw new UsageError('-servername: empty name');
+    options.servername = sni;
+  }
+  const caFile = str(flags, 'CAfile');
+  if (caFile !== undefined) options.ca = readFileFlag('CAfile', caFile);
+  const certFile = str(flags, 'cert');
+  const keyFile = str(flags, 'key');
+  if (keyFile !== undefined && certFile === undefined) throw new UsageError('-key needs -cert');
+  if (certFile !== undefined) {
+    options.cert = readFileFlag('cert', certFile);
+    options.key = keyFile !== undefined ? readFileFlag('key', keyFile) : options.cert; // as OpenSSL: key defaults to the cert file
+  }
+  const suites = str(flags, 'ciphersuites');
+  if (suites !== undefined) options.ciphersuites = ciphersuitesOption(suites);
+  const cipher = str(flags, 'cipher');
+  if (cipher !== undefined) cipherOption(cipher); // exits with a clear message until TLS 1.2 lands
+  const groups = str(flags, 'groups');
+  if (groups !== undefined) options.ecdhCurve = groupsOption(groups);
+  const alpn = str(flags, 'alpn');
+  if (alpn !== undefined) options.ALPNProtocols = alpnOption(alpn);
+  const keylogFile = str(flags, 'keylogfile');
+  return {
+    host,
+    port,
+    options,
+    quiet: has(flags, 'quiet'),
+    msg: has(flags, 'msg'),
+    ...(keylogFile !== undefined ? { keylog: openKeylog(keylogFile) } : {}),
+  };
+}
+
+function peerSummary(sock: CliSocket): string[] {
+  const conn = connectionOf(sock);
+  const lines: string[] = [];
+  const leaf = conn?.peerCertificates[0];
+  if (leaf) {
+    try {
+      const c = parseCertificate(leaf);
+      lines.push('---', 'Server certificate', `subject=${c.subject.text}`, `issuer=${c.issuer.text}`);
+    } catch {
+      // unparseable certificates fail the handshake before we get here
+    }
+  }
+  return lines;
+}
+
+/** Run `puretls s_client argv...`; resolves when the connection is over. */
+export async function runClient(argv: readonly string[], io: CliIo): Promise<void> {
+  const plan = planClient(argv);
+  if (plan === 'help') {
+    io.stdout.write(helpText('s_client', CLIENT_FLAGS));
+    return;
+  }
+  const { host, port, quiet } = plan;
+  const out = (line: string): void => println(io.stdout, line);
+  const err = (line: string): void => println(io.stderr, line);
+
+  let sock: CliSocket;
+  try {
+    sock = tlsConnect(plan.options);
+  } catch (e) {
+    throw new CliError(`s_client: ${errorText(e)}`);
+  }
+  const conn = connectionOf(sock);
+  if (plan.msg) {
+    if (conn) attachMsgTrace(conn, out);
+    else err('puretls: -msg: this socket does not expose its Connection; no message trace');
+  }
+  if (plan.keylog) sock.on('keylog', plan.keylog);
+  if (conn && !quiet) {
+    conn.on('ticket', () => out('---\nPost-Handshake New Session Ticket arrived (not stored: session resumption is not implemented yet)\n---'));
+  }
+
+  return new Promise<void>((resolve, reject) => {
+    let secured = false;
+    let settled = false;
+    let stopInput: (() => void) | null = null;
+    let closeTimer: NodeJS.Timeout | undefined;
+
+    const settle = (e?: Error): void => {
+      if (settled) return;
+      settled = true;
+      stopInput?.();
+      clearTimeout(closeTimer);
+      if (!sock.destroyed) sock.destroy();
+      if (e) reject(e);
+      else resolve();
+    };
+    /** Send close_notify, then wait (briefly) for the peer's. */
+    const close = (): void => {
+      if (settled || closeTimer) return;
+      stopInput?.();
+      stopInput = null;
+      if (!sock.writableEnded) sock.end();
+      closeTimer = setTimeout(() => settle(), CLOSE_GRACE_MS);
+      closeTimer.unref?.();
+    };
+
+    const onLine = async (line: string): Promise<void> => {
+      if (!quiet) {
+        switch (line) {
+          case 'k':
+          case 'K':
+            try {
+              sock.keyUpdate(line === 'K' ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED);
+              await sock.doHandshake();
+              err('KEYUPDATE');
+            } catch (e) {
+              err(`puretls: key update failed: ${errorText(e)}`);
+            }
+            return;
+          case 'R':
+          case 'r':
+            if (sock.getProtocol() === 'TLSv1.3') err('puretls: renegotiation is not possible on TLS 1.3');
+            else err('puretls: renegotiation is not implemented yet');
+            return;
+          case 'Q':
+            err('DONE');
+            close();
+            return;
+        }
+      }
+      sock.write(`${line}\n`);
+    };
+
+    sock.once('connect', () => {
+      if (!quiet) out('CONNECTED(00000003)');
+    });
+    sock.once('secureConnect', () => {
+      secured = true;
+      if (!quiet) {
+        const cipher = sock.getCipher();
+        const lines = [
+          ...peerSummary(sock),
+          ...summaryLines(
+            {
+              protocol: sock.getProtocol(),
+              cipher: cipher?.standardName ?? cipher?.name ?? null,
+              resumed: sock.isSessionReused(),
+              alpn: sock.alpnProtocol || false,
+              ...coreFacts(conn),
+              verify: verifyReturn(sock.authorized, sock.authorizationError),
+            },
+            'client',
+          ),
+        ];
+        for (const l of lines) out(l);
+      }
+      stopInput = readLines(io.stdin, onLine, () => {
+        // As OpenSSL: EOF on stdin closes the connection, except with -quiet (which implies -ign_eof).
+        if (!quiet) {
+          err('DONE');
+          close();
+        }
+      });
+    });
+    sock.on('data', (d: Buffer) => io.stdout.write(d));
+    sock.on('end', () => {
+      if (!quiet && !settled) err('closed');
+      // the peer is done: answer its close_notify, then finish on 'close'
+      close();
+    });
+    sock.on('close', () => settle());
+    sock.on('error', (e: Error) => {
+      const what = secured ? 'connection' : 'handshake';
+      const detail = errorText(e);
+      if (!secured && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN/.test(detail)) {
+        settle(new CliError(`s_client: cannot connect to ${host}:${port}: ${detail}`));
+      } else {
+        settle(new CliError(`s_client: ${what} with ${host}:${port} failed: ${detail}`));
+      }
+    });
+  });
+}

@@ -1,0 +1,331 @@
+/**
+ * `puretls s_server`: listen, print OpenSSL-like lines per connection, write
+ * what clients send to stdout and send stdin lines to the current (latest)
+ * connection. Lines `k` / `K` (key update), `R` / `r` (renegotiation / hello
+ * request), `n` (new session ticket), `q` (close the connection) and `Q`
+ * (close and exit) are commands unless -quiet. `-www` answers HTTP GETs.
+ */
+import { KeyUpdateType } from '../common/constants.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { SERVER_FLAGS, UsageError, has, helpText, intFlag, parseFlags, parseHostPort, readFileFlag, str } from './args.js';
+import { attachMsgTrace } from './msg.js';
+import {
+  CliError,
+  type CliIo,
+  type CliSocket,
+  type TlsOptions,
+  alpnOption,
+  cipherOption,
+  ciphersuitesOption,
+  connectionOf,
+  coreFacts,
+  errorText,
+  groupsOption,
+  openKeylog,
+  println,
+  readLines,
+  summaryLines,
+  tlsServer,
+  verifyReturn,
+  versionOptions,
+} from './session.js';
+import {
+  type ConnectionInfo,
+  badRequestResponse,
+  parseRequestHead,
+  routeRequest,
+  secretRefusedResponse,
+  statusResponse,
+} from './www.js';
+
+const MAX_REQUEST_HEAD = 16 * 1024;
+
+interface ServerPlan {
+  host: string;
+  port: number;
+  options: TlsOptions;
+  quiet: boolean;
+  msg: boolean;
+  www: boolean;
+  naccept: number;
+  verify: boolean;
+  keylog?: (line: string | Uint8Array) => void;
+}
+
+/** Flags → what to do. Every user mistake is a UsageError here, before any IO. */
+export function planServer(argv: readonly string[]): ServerPlan | 'help' {
+  const flags = parseFlags('s_server', SERVER_FLAGS, argv);
+  if (has(flags, 'help')) return 'help';
+  if (has(flags, 'client_renegotiation')) {
+    throw new UsageError('-client_renegotiation: renegotiation (TLS 1.2) is not implemented yet');
+  }
+  const numTickets = str(flags, 'num_tickets');
+  if (numTickets !== undefined && intFlag('num_tickets', numTickets, 0, 255) > 0) {
+    throw new UsageError('-num_tickets: session tickets are not implemented yet (only -num_tickets 0 works)');
+  }
+  // -no_ticket: the server sends no tickets (none are implemented yet), so it holds as asked.
+
+  const { host, port } = parseHostPort('accept', str(flags, 'accept') ?? '4433', '127.0.0.1');
+  // As OpenSSL: the certificate defaults to server.pem, the key to the certificate file.
+  const certFile = str(flags, 'cert') ?? 'server.pem';
+  const cert = readFileFlag('cert', certFile);
+  const keyFile = str(flags, 'key');
+  const key = keyFile !== undefined ? readFileFlag('key', keyFile) : cert;
+  if (!/-----BEGIN [A-Z ]*CERTIFICATE-----/.test(cert)) throw new UsageError(`-cert ${certFile}: no PEM certificate in the file`);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) throw new UsageError(`-key ${keyFile ?? certFile}: no PEM private key in the file`);
+
+  const options: TlsOptions = {
+    cert,
+    key,
+    // As openssl s_server: report a client certificate's verification, do not refuse it.
+    rejectUnauthorized: false,
+    ...versionOptions(has(flags, 'tls1_2'), has(flags, 'tls1_3')),
+  };
+  const caFile = str(flags, 'CAfile');
+  if (caFile !== undefined) options.ca = readFileFlag('CAfile', caFile);
+  const verify = str(flags, 'verify');
+  const Verify = str(flags, 'Verify');
+  if (verify !== undefined) intFlag('verify', verify, 0, 100);
+  if (Verify !== undefined) intFlag('Verify', Verify, 0, 100);
+  if (verify !== undefined || Verify !== undefined) options.requestCert = true;
+  if (Verify !== undefined) options.requireCert = true;
+  const suites = str(flags, 'ciphersuites');
+  if (suites !== undefined) options.ciphersuites = ciphersuitesOption(suites);
+  const cipher = str(flags, 'cipher');
+  if (cipher !== undefined) cipherOption(cipher); // exits with a clear message until TLS 1.2 lands
+  const groups = str(flags, 'groups');
+  if (groups !== undefined) options.ecdhCurve = groupsOption(groups);
+  const alpn = str(flags, 'alpn');
+  if (alpn !== undefined) options.ALPNProtocols = alpnOption(alpn);
+  const naccept = str(flags, 'naccept');
+  const keylogFile = str(flags, 'keylogfile');
+  return {
+    host,
+    port,
+    options,
+    quiet: has(flags, 'quiet'),
+    msg: has(flags, 'msg'),
+    www: has(flags, 'www'),
+    naccept: naccept !== undefined ? intFlag('naccept', naccept, 1, 2 ** 31) : Infinity,
+    verify: options.requestCert === true,
+    ...(keylogFile !== undefined ? { keylog: openKeylog(keylogFile) } : {}),
+  };
+}
+
+function peerSubject(sock: CliSocket): string | null {
+  const leaf = connectionOf(sock)?.peerCertificates[0];
+  if (!leaf) return null;
+  try {
+    return parseCertificate(leaf).subject.text;
+  } catch {
+    return '(unparseable certificate)';
+  }
+}
+
+export function connectionInfo(sock: CliSocket): ConnectionInfo {
+  const cipher = sock.getCipher();
+  const facts = coreFacts(connectionOf(sock));
+  const subject = peerSubject(sock);
+  return {
+    protocol: sock.getProtocol(),
+    cipher: cipher?.standardName ?? cipher?.name ?? null,
+    alpn: sock.alpnProtocol || false,
+    peerSubject: subject,
+    ...(subject !== null ? { peerVerified: sock.authorized, peerVerifyError: verifyReturn(sock.authorized, sock.authorizationError) } : {}),
+    ...(facts.group ? { group: facts.group } : {}),
+    ...(facts.peerSignature ? { signatureScheme: facts.peerSignature } : {}),
+    resumed: sock.isSessionReused(),
+  };
+}
+
+/** Serve one -www connection: read the request head, answer, close. */
+function serveWww(sock: CliSocket, log: (line: string) => void): void {
+  let head = '';
+  let answered = false;
+  const answer = async (): Promise<void> => {
+    const req = parseRequestHead(head);
+    if (!req) {
+      if (head.length > MAX_REQUEST_HEAD) {
+        answered = true;
+        sock.end(badRequestResponse('(oversized request)'));
+      }
+      return;
+    }
+    answered = true;
+    const action = routeRequest(req);
+    let reply: string;
+    switch (action.kind) {
+      case 'keyupdate': {
+        const notes: string[] = [];
+        try {
+          sock.keyUpdate(KeyUpdateType.REQUESTED);
+          await sock.doHandshake();
+          notes.push('', 'KeyUpdate(update_requested) sent before this page');
+          log('KEYUPDATE');
+        } catch (e) {
+          notes.push('', `KeyUpdate failed: ${errorText(e)}`);
+        }
+        reply = statusResponse(connectionInfo(sock), notes);
+        break;
+      }
+      case 'secret':
+        reply = secretRefusedResponse();
+        break;
+      case 'bad':
+        reply = badRequestResponse(action.method);
+        break;
+      default:
+        reply = statusResponse(connectionInfo(sock));
+    }
+    sock.end(reply);
+  };
+  sock.on('data', (d: Buffer) => {
+    if (answered) return;
+    head += d.toString('latin1');
+    void answer();
+  });
+}
+
+/** Run `puretls s_server argv...`; resolves after -naccept connections, or Q. */
+export async function runServer(argv: readonly string[], io: CliIo): Promise<void> {
+  const plan = planServer(argv);
+  if (plan === 'help') {
+    io.stdout.write(helpText('s_server', SERVER_FLAGS));
+    return;
+  }
+  const { quiet } = plan;
+  const out = (line: string): void => println(io.stdout, line);
+  const err = (line: string): void => println(io.stderr, line);
+
+  const live = new Set<CliSocket>();
+  let current: CliSocket | null = null;
+  let accepted = 0;
+  let stopping = false;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const queued: string[] = [];
+
+  const maybeFinish = (): void => {
+    if (stopping && live.size === 0) finish();
+  };
+
+  const onSocket = (sock: CliSocket): void => {
+    accepted++;
+    live.add(sock);
+    const conn = connectionOf(sock);
+    if (plan.msg) {
+      if (conn) attachMsgTrace(conn, out);
+      else if (accepted === 1) err('puretls: -msg: this socket does not expose its Connection; no message trace');
+    }
+    if (plan.keylog) sock.on('keylog', plan.keylog);
+    let secured = false;
+    sock.once('secure', () => (secured = true));
+    sock.on('error', (e: Error) => {
+      err(`puretls: ${secured ? 'connection' : 'handshake'} failed: ${errorText(e)}`);
+    });
+    sock.on('close', () => {
+      live.delete(sock);
+      if (current === sock) current = null;
+      if (!quiet && secured && !plan.www) out('CONNECTION CLOSED');
+      maybeFinish();
+    });
+    if (accepted >= plan.naccept) stopListening();
+  };
+
+  const onSecure = (sock: CliSocket): void => {
+    if (!quiet) {
+      const info = connectionInfo(sock);
+      const lines = summaryLines(
+        {
+          protocol: info.protocol,
+          cipher: info.cipher,
+          resumed: info.resumed ?? false,
+          alpn: info.alpn,
+          ...(info.group ? { group: info.group } : {}),
+          ...(info.signatureScheme ? { peerSignature: info.signatureScheme } : {}),
+          peerSubject: info.peerSubject,
+          ...(plan.verify ? { verify: info.peerSubject === null ? '0 (ok, no certificate sent)' : verifyReturn(sock.authorized, sock.authorizationError) } : {}),
+        },
+        'server',
+      );
+      for (const l of lines) out(l);
+    }
+    if (plan.www) {
+      serveWww(sock, err);
+      return;
+    }
+    sock.on('data', (d: Buffer) => io.stdout.write(d));
+    sock.on('end', () => {
+      if (!quiet) err('DONE');
+    });
+    current = sock;
+    while (queued.length > 0 && current === sock) void handleLine(queued.shift()!);
+  };
+
+  const server = tlsServer(plan.options, onSocket, onSecure);
+  let address: { host: string; port: number };
+  try {
+    address = await server.listen(plan.port, plan.host);
+  } catch (e) {
+    throw new CliError(`s_server: cannot listen on ${plan.host}:${plan.port}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`);
+  }
+  let listening = true;
+  function stopListening(): void {
+    if (!listening) return;
+    listening = false;
+    stopping = true;
+    void server.close();
+    maybeFinish();
+  }
+  // OpenSSL prints ACCEPT (not with -quiet); with port 0 the real address is the useful part.
+  if (plan.port === 0) out(`ACCEPT ${address.host}:${address.port}`);
+  else if (!quiet) out('ACCEPT');
+
+  async function handleLine(line: string): Promise<void> {
+    if (!current) {
+      queued.push(line);
+      return;
+    }
+    const sock = current;
+    if (!quiet) {
+      switch (line) {
+        case 'k':
+        case 'K':
+          try {
+            sock.keyUpdate(line === 'K' ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED);
+            await sock.doHandshake();
+            err('KEYUPDATE');
+          } catch (e) {
+            err(`puretls: key update failed: ${errorText(e)}`);
+          }
+          return;
+        case 'R':
+        case 'r':
+          if (sock.getProtocol() === 'TLSv1.3') err('puretls: renegotiation is not possible on TLS 1.3');
+          else err('puretls: renegotiation is not implemented yet');
+          return;
+        case 'n':
+          err('puretls: n: session tickets are not implemented yet');
+          return;
+        case 'q':
+          sock.end();
+          return;
+        case 'Q':
+          err('DONE');
+          for (const s of live) s.end();
+          stopListening();
+          return;
+      }
+    }
+    sock.write(`${line}\n`);
+  }
+
+  // -www serves HTTP only; as OpenSSL's, it does not read stdin.
+  const stopInput = plan.www ? null : readLines(io.stdin, handleLine, () => undefined);
+  try {
+    await done;
+  } finally {
+    stopInput?.();
+    for (const s of live) s.destroy();
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * node's SecureContext (certificate, key, trust, protocol settings) and the
+ * glue from it to the core: TlsContext construction, node's trust defaults
+ * (tls.rootCertificates), checkServerIdentity, and getPeerCertificate()'s
+ * Buffer-based object.
+ */
+import { rootCertificates } from 'node:tls';
+import { AlertDescription, TlsError } from '../common/errors.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { nobleProvider } from '../crypto/noble.js';
+import { TlsContext, type CertifiedKey, type TlsLimits } from '../ssl/context.js';
+import { parseCertificate, type DetailedCertificate } from '../x509/certificate.js';
+import { caFromOption, DefaultVerifier, type DefaultVerifyResult } from '../x509/default-verifier.js';
+import { checkServerIdentity } from '../x509/hostname.js';
+import { keysMatch, parsePrivateKey } from '../x509/keys.js';
+import { isPem, pemDecode } from '../x509/pem.js';
+import type { CertificateVerifier, VerifyContext } from '../x509/verifier.js';
+import {
+  codedError,
+  invalidArgType,
+  parseCipherSuites,
+  parseGroups,
+  parseVersion,
+  type PemInput,
+  type SecureContextOptions,
+} from './options.js';
+
+/** getPeerCertificate()'s object: node's shape, with Buffers. */
+export type PeerCertificate = Omit<DetailedCertificate, 'raw' | 'pubkey' | 'issuerCertificate'> & {
+  raw: Buffer;
+  pubkey?: Buffer;
+  issuerCertificate?: PeerCertificate;
+};
+
+export type CheckServerIdentity = (hostname: string, cert: PeerCertificate) => Error | undefined;
+
+let defaultRootsVerifier: DefaultVerifier | undefined;
+
+/** The verifier over node's bundled roots, built once (parsing them costs ~50 ms). */
+function defaultVerifier(): DefaultVerifier {
+  return (defaultRootsVerifier ??= new DefaultVerifier({ ca: caFromOption([...rootCertificates]) }));
+}
+
+function optionFailure(option: string, e: unknown): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  const err = codedError(new Error(`${option}: ${msg}`), e instanceof TlsError ? e.code : 'ERR_INVALID_ARG_VALUE');
+  return Object.assign(err, { cause: e });
+}
+
+function firstOf<T>(option: string, value: T | readonly T[]): T {
+  if (!Array.isArray(value)) return value as T;
+  if (value.length !== 1) throw codedError(new RangeError(`${option}: exactly one certificate/key pair is supported (got ${value.length})`), 'ERR_INVALID_ARG_VALUE');
+  return value[0] as T;
+}
+
+function certChain(value: PemInput): Uint8Array[] {
+  if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw invalidArgType('cert', 'a string or a Buffer', value);
+  try {
+    if (typeof value !== 'string' && !isPem(value)) return [parseCertificate(value).raw];
+    const ders = pemDecode(value).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der);
+    if (ders.length === 0) throw new Error('no CERTIFICATE block found');
+    for (const d of ders) parseCertificate(d);
+    return ders;
+  } catch (e) {
+    throw optionFailure('cert', e);
+  }
+}
+
+function certifiedKey(options: SecureContextOptions): CertifiedKey | undefined {
+  if (options.cert === undefined && options.key === undefined) return undefined;
+  if (options.cert === undefined) throw codedError(new TypeError("The option 'key' needs a 'cert'"), 'ERR_INVALID_ARG_VALUE');
+  if (options.key === undefined) throw codedError(new TypeError("The option 'cert' needs a 'key'"), 'ERR_INVALID_ARG_VALUE');
+  const chain = certChain(firstOf('cert', options.cert));
+  const keyItem = firstOf('key', options.key);
+  const keyInput = typeof keyItem === 'object' && !(keyItem instanceof Uint8Array) ? keyItem.pem : keyItem;
+  if (typeof keyInput !== 'string' && !(keyInput instanceof Uint8Array)) throw invalidArgType('key', 'a string or a Buffer', keyInput);
+  let key;
+  try {
+    key = parsePrivateKey(keyInput);
+  } catch (e) {
+    throw optionFailure('key', e);
+  }
+  const leafKey = parseCertificate(chain[0]!).publicKey;
+  if (!leafKey) throw codedError(new Error('cert: the certificate key algorithm is not supported'), 'ERR_INVALID_ARG_VALUE');
+  if (!keysMatch(key, leafKey)) {
+    throw codedError(new Error('key: the private key does not match the certificate (key values mismatch)'), 'ERR_OSSL_X509_KEY_VALUES_MISMATCH');
+  }
+  return { chain, key };
+}
+
+/**
+ * What `createSecureContext(options)` returns: our certificate and key, the
+ * trust anchors and the protocol settings, parsed once and shared by many
+ * connections (node's SecureContext).
+ */
+export class SecureContext {
+  readonly certificate: CertifiedKey | undefined;
+  /** Trust anchors (DER); undefined means node's default roots. */
+  readonly ca: readonly Uint8Array[] | undefined;
+  readonly provider: CryptoProvider;
+  readonly minVersion: number | undefined;
+  readonly maxVersion: number | undefined;
+  readonly cipherSuites: readonly number[] | undefined;
+  readonly groups: readonly number[] | undefined;
+  readonly honorCipherOrder: boolean | undefined;
+  /** The TLS 1.2 cipher list, kept for when TLS 1.2 lands. */
+  readonly ciphers: string | undefined;
+  readonly limits: Partial<TlsLimits> | undefined;
+  private verifierCache: DefaultVerifier | undefined;
+
+  constructor(options: SecureContextOptions = {}) {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
+    this.provider = options.provider ?? nobleProvider();
+    this.minVersion = parseVersion('minVersion', options.minVersion);
+    this.maxVersion = parseVersion('maxVersion', options.maxVersion);
+    this.cipherSuites = parseCipherSuites(options.ciphersuites);
+    this.groups = parseGroups(options.ecdhCurve, this.provider);
+    if (options.ciphers !== undefined && typeof options.ciphers !== 'string') throw invalidArgType('ciphers', 'a string', options.ciphers);
+    this.ciphers = options.ciphers;
+    this.honorCipherOrder = options.honorCipherOrder;
+    this.limits = options.limits;
+    this.certificate = certifiedKey(options);
+    try {
+      this.ca = options.ca === undefined ? undefined : caFromOption(options.ca);
+    } catch (e) {
+      throw optionFailure('ca', e);
+    }
+  }
+
+  /** The chain verifier over this context's anchors (built once). */
+  verifier(): DefaultVerifier {
+    if (!this.ca) return defaultVerifier();
+    return (this.verifierCache ??= new DefaultVerifier({ ca: this.ca }));
+  }
+}
+
+/** node's tls.createSecureContext. */
+export function createSecureContext(options: SecureContextOptions = {}): SecureContext {
+  return new SecureContext(options);
+}
+
+/** Convert the x509 layer's object to node's (Buffers), keeping the issuer links (and a root's self link). */
+export function toPeerCertificate(d: DetailedCertificate, detailed: boolean): PeerCertificate {
+  const seen = new Map<DetailedCertificate, PeerCertificate>();
+  const convert = (c: DetailedCertificate): PeerCertificate => {
+    const known = seen.get(c);
+    if (known) return known;
+    const { raw, pubkey, issuerCertificate, ...rest } = c;
+    const out: PeerCertificate = { ...rest, raw: Buffer.from(raw), ...(pubkey ? { pubkey: Buffer.from(pubkey) } : {}) };
+    seen.set(c, out);
+    if (detailed && issuerCertificate) out.issuerCertificate = convert(issuerCertificate);
+    return out;
+  };
+  return convert(d);
+}
+
+/** A hostname check failure as a TlsError (certificate_unknown), keeping the original as `cause`. */
+function identityError(err: Error): TlsError {
+  if (err instanceof TlsError) return err;
+  const e = new TlsError('ERR_TLS_CERT_ALTNAME_INVALID', AlertDescription.certificate_unknown, err.message);
+  return Object.assign(e, { cause: err });
+}
+
+/**
+ * The chain check of DefaultVerifier, then (client side, when the chain is
+ * good) node's identity check: `checkServerIdentity(hostname, cert)` if given,
+ * else the x509 layer's.
+ */
+export class NodeVerifier implements CertificateVerifier {
+  constructor(
+    private readonly base: DefaultVerifier,
+    private readonly check?: CheckServerIdentity,
+  ) {}
+
+  verify(chain: readonly Uint8Array[], cx: VerifyContext): DefaultVerifyResult {
+    const r = this.base.verify(chain, { ...cx, serverName: undefined });
+    if (!r.authorized || cx.peerRole !== 'server' || cx.serverName === undefined) return r;
+    let err: Error | undefined;
+    if (this.check) {
+      try {
+        err = this.check(cx.serverName, toPeerCertificate(r.peerCertificate(), true)) ?? undefined;
+      } catch (e) {
+        err = e instanceof Error ? e : new Error(String(e));
+      }
+    } else {
+      err = checkServerIdentity(cx.serverName, r.path[0]!);
+    }
+    return err ? { ...r, authorized: false, error: identityError(err) } : r;
+  }
+}
+
+export interface ContextParams {
+  readonly role: 'client' | 'server';
+  readonly alpnProtocols?: readonly string[] | undefined;
+  readonly rejectUnauthorized: boolean;
+  readonly requestCert?: boolean;
+  readonly checkServerIdentity?: CheckServerIdentity | undefined;
+}
+
+/** The core context for one role from a SecureContext and the connection-level options. */
+export function tlsContextFor(sc: SecureContext, p: ContextParams): TlsContext {
+  const requestCert = p.role === 'server' && !!p.requestCert;
+  const verifies = p.role === 'client' || requestCert;
+  return new TlsContext({
+    provider: sc.provider,
+    certificate: sc.certificate,
+    ...(verifies ? { verifier: new NodeVerifier(sc.verifier(), p.checkServerIdentity) } : {}),
+    rejectUnauthorized: p.rejectUnauthorized,
+    requestCert,
+    // node: SSL_VERIFY_FAIL_IF_NO_PEER_CERT when the server rejects unauthorized clients.
+    requireCert: requestCert && p.rejectUnauthorized,
+    ...(sc.minVersion !== undefined ? { minVersion: sc.minVersion } : {}),
+    ...(sc.maxVersion !== undefined ? { maxVersion: sc.maxVersion } : {}),
+    ...(sc.cipherSuites ? { cipherSuites: sc.cipherSuites } : {}),
+    ...(sc.groups ? { groups: sc.groups } : {}),
+    ...(sc.honorCipherOrder !== undefined ? { honorCipherOrder: sc.honorCipherOrder } : {}),
+    ...(p.alpnProtocols ? { alpnProtocols: p.alpnProtocols } : {}),
+    ...(sc.limits ? { limits: sc.limits } : {}),
+  });
+}

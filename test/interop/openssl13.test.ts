@@ -1,0 +1,366 @@
+// Interop: the sans-IO core (src/ssl/connection.ts, driven by the minimal socket
+// loop test/helpers/pump.ts) against the openssl binary on loopback, TLS 1.3 only.
+//
+//   our client → openssl s_server -rev     (echoes each line reversed; prints "Protocol version:",
+//                                            "Ciphersuite:", "Peer certificate:" on stderr)
+//   openssl s_client → our server          (sends a stdin line; we answer; it prints
+//                                            "New, TLSv1.3, Cipher is …", "Server Temp Key: …")
+//
+// Every case checks both ends: what our Connection says it negotiated and what
+// openssl printed. Assertion messages carry the openssl output.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AlertDescription } from '../../src/common/errors.js';
+import { NamedGroup, SignatureScheme } from '../../src/common/constants.js';
+import type { Connection } from '../../src/ssl/connection.js';
+import { installPeerCleanup, runOpensslClient, startOpensslServer, type PeerHandle } from '../helpers/peers.js';
+import { pump, type Pump } from '../helpers/pump.js';
+import {
+  ALL_GROUP_IDS,
+  CERT_TYPES,
+  GROUPS,
+  SIG_TYPE,
+  SUITES,
+  clientCert,
+  connectOurs,
+  group,
+  groupName,
+  installSocketCleanup,
+  listen,
+  makeCertSets,
+  ourClient,
+  ourServer,
+  rejectionOf,
+  reverseLine,
+  serverCert,
+  verifierFor,
+  within,
+  type CertSet,
+  type CertType,
+  type GroupRow,
+  type SuiteRow,
+} from './support.js';
+
+installPeerCleanup();
+installSocketCleanup();
+
+const T = 10_000; // per wait; a case takes well under a second
+
+let certs: Record<CertType, CertSet>;
+beforeAll(async () => {
+  certs = await makeCertSets();
+}, 60_000);
+
+/** The scheme a TLS 1.3 peer signs with for each certificate type (OpenSSL's and our default preference). */
+const SCHEME: Record<CertType, number> = {
+  rsa2048: SignatureScheme.rsa_pss_rsae_sha256,
+  p256: SignatureScheme.ecdsa_secp256r1_sha256,
+  ed25519: SignatureScheme.ed25519,
+};
+
+const show = (peer: PeerHandle): string => `\n--- ${peer.name} output ---\n${peer.output()}\n---`;
+
+function describeConn(c: Connection): string {
+  return `ours: state=${c.stateName} protocol=${c.protocol} suite=${c.cipherSuite?.name} group=${groupName(c.negotiated.group)} hrr=${c.negotiated.helloRetry} failure=${c.failure?.code ?? '-'}`;
+}
+
+// ─────────────────────────────────────────────────────────────── our client → s_server
+
+interface ServerRun {
+  srv: PeerHandle;
+  conn: Connection;
+  p: Pump;
+}
+
+/** s_server -rev with the set's chain (one accept), and our client connected to it. */
+async function clientToSServer(set: CertSet, opensslArgs: string[], ours: Parameters<typeof ourClient>[0], serverName = 'localhost'): Promise<ServerRun> {
+  const srv = await startOpensslServer([
+    '-tls1_3',
+    '-rev',
+    '-naccept',
+    '1',
+    '-cert',
+    set.chain.leaf.certPath,
+    '-key',
+    set.chain.leaf.keyPath,
+    '-cert_chain',
+    set.chain.intermediatesPath,
+    ...opensslArgs,
+  ]);
+  const conn = ourClient({ verifier: verifierFor(set.chain), ...ours }, serverName);
+  const p = connectOurs(conn, srv.port);
+  return { srv, conn, p };
+}
+
+/** Handshake done; a line goes out, comes back reversed; close both ways; openssl exits 0. */
+async function echoAndClose({ srv, conn, p }: ServerRun, line: string): Promise<void> {
+  await within(p.handshake, T, () => `handshake; ${describeConn(conn)}${show(srv)}`).catch((e: Error) => {
+    throw new Error(`${e.message}\n${describeConn(conn)}${show(srv)}`);
+  });
+  p.send(`${line}\n`);
+  const want = `${reverseLine(line)}\n`;
+  const got = await p.waitForData((b) => b.includes(want), T).catch((e: Error) => {
+    throw new Error(`${e.message}${show(srv)}`);
+  });
+  expect(got.toString('latin1'), show(srv)).toBe(want);
+  await p.end();
+  const exit = await srv.waitForExit(T);
+  expect(exit.code, `s_server exit${show(srv)}`).toBe(0);
+  expect(srv.output(), show(srv)).toMatch(/^CONNECTION CLOSED$/m);
+}
+
+/** What s_server -rev printed about the handshake, checked against our side. */
+async function checkSServerSummary(srv: PeerHandle, conn: Connection): Promise<void> {
+  await srv.waitFor(/^Ciphersuite: /m, T);
+  const out = srv.output();
+  expect(out, show(srv)).toMatch(/^Protocol version: TLSv1\.3$/m);
+  expect(conn.protocol).toBe('TLSv1.3');
+  expect(out, show(srv)).toMatch(new RegExp(`^Ciphersuite: ${conn.cipherSuite!.name}$`, 'm'));
+}
+
+describe('our client → openssl s_server -tls1_3 -rev', () => {
+  const cases = CERT_TYPES.flatMap((cert) =>
+    SUITES.flatMap((suite) => GROUPS.map((g) => ({ cert, suite, g, name: `${cert} cert, ${suite.name}, ${g.openssl}` }))),
+  );
+
+  it.each(cases)('$name (s_server restricted to the suite and group; verified, echo)', async ({ cert, suite, g }) => {
+    const run = await clientToSServer(certs[cert], ['-ciphersuites', suite.name, '-groups', g.openssl], {
+      groups: ALL_GROUP_IDS,
+      keyShareGroups: [g.id],
+    });
+    await within(run.p.handshake, T, () => `${describeConn(run.conn)}${show(run.srv)}`);
+    const { conn, srv } = run;
+    expect(conn.cipherSuite?.name, show(srv)).toBe(suite.name);
+    expect(groupName(conn.negotiated.group), show(srv)).toBe(g.openssl);
+    expect(conn.negotiated.helloRetry ?? false, show(srv)).toBe(false);
+    expect(conn.negotiated.peerSignatureScheme, show(srv)).toBe(SCHEME[cert]);
+    expect(conn.peerVerification?.authorized, show(srv)).toBe(true);
+    expect(conn.peerCertificates.length).toBe(2);
+    await checkSServerSummary(srv, conn);
+    expect(srv.output(), show(srv)).toMatch(/^No peer certificate$/m);
+    await echoAndClose(run, `hello from puretls ${cert} ${suite.name} ${g.openssl}`);
+  });
+
+  it.each(SUITES)('suite chosen by our cipherSuites: [$name] against s_server defaults', async (suite) => {
+    const run = await clientToSServer(certs.p256, [], { cipherSuites: [suite.id] });
+    await echoAndClose(run, `only ${suite.name}`);
+    expect(run.conn.cipherSuite?.name).toBe(suite.name);
+    await checkSServerSummary(run.srv, run.conn);
+  });
+
+  const hrrCases = SUITES.flatMap((suite) =>
+    ['P-256', 'P-384', 'P-521', 'ffdhe2048'].map((target) => ({ suite, g: group(target), name: `${suite.name}: share X25519, s_server -groups ${target}` })),
+  );
+  it.each(hrrCases)('HelloRetryRequest: $name', async ({ suite, g }) => {
+    const run = await clientToSServer(certs.rsa2048, ['-ciphersuites', suite.name, '-groups', g.openssl], {
+      groups: [NamedGroup.x25519, g.id],
+      keyShareGroups: [NamedGroup.x25519],
+    });
+    await within(run.p.handshake, T, () => `${describeConn(run.conn)}${show(run.srv)}`);
+    expect(run.conn.negotiated.helloRetry, show(run.srv)).toBe(true);
+    expect(groupName(run.conn.negotiated.group), show(run.srv)).toBe(g.openssl);
+    expect(run.conn.cipherSuite?.name).toBe(suite.name);
+    await checkSServerSummary(run.srv, run.conn);
+    await echoAndClose(run, `after a HelloRetryRequest for ${g.openssl}`);
+  });
+
+  it('ALPN: s_server -alpn h2,http/1.1, our client offers [http/1.1]', async () => {
+    const run = await clientToSServer(certs.p256, ['-alpn', 'h2,http/1.1'], { alpnProtocols: ['http/1.1'] });
+    await echoAndClose(run, 'alpn');
+    expect(run.conn.alpnProtocol, show(run.srv)).toBe('http/1.1');
+    expect(run.srv.output(), show(run.srv)).toMatch(/^ALPN protocols advertised by the client: http\/1\.1$/m);
+  });
+
+  it("verification: serverName 'wrong.example' fails with ERR_TLS_CERT_ALTNAME_INVALID, openssl sees the alert", async () => {
+    const { srv, conn, p } = await clientToSServer(certs.rsa2048, [], {}, 'wrong.example');
+    const err = await rejectionOf(within(p.handshake, T, () => describeConn(conn)), () => `${describeConn(conn)}${show(srv)}`);
+    expect(err.code, `${err.message}${show(srv)}`).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(conn.handshakeComplete).toBe(false);
+    // We send a fatal alert (bad_certificate / certificate_unknown); s_server reports it.
+    await srv.waitFor(/alert/i, T);
+    expect(srv.output(), show(srv)).toMatch(/SSL alert number (42|46)/);
+  });
+
+  it('verification: an untrusted root fails with UNABLE_TO_GET_ISSUER_CERT_LOCALLY', async () => {
+    const { srv, conn, p } = await clientToSServer(certs.rsa2048, [], { verifier: verifierFor(certs.p256.chain) });
+    const err = await rejectionOf(within(p.handshake, T, () => describeConn(conn)), () => `${describeConn(conn)}${show(srv)}`);
+    expect(err.code, `${err.message}${show(srv)}`).toBe('UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+    await srv.waitFor(/SSL alert number/, T);
+  });
+
+  describe.each(CERT_TYPES)('client authentication with a %s client certificate', (cert) => {
+    it('s_server -Verify 1 -CAfile root accepts our certificate and signature', async () => {
+      const set = certs[cert];
+      const run = await clientToSServer(set, ['-Verify', '1', '-CAfile', set.chain.rootPath, '-verify_return_error'], {
+        certificate: clientCert(set),
+      });
+      await echoAndClose(run, `client auth ${cert}`);
+      const out = run.srv.output();
+      expect(out, show(run.srv)).toMatch(/^Peer certificate: CN = puretls test client$/m);
+      expect(out, show(run.srv)).toMatch(new RegExp(`^Signature type: ${SIG_TYPE[cert]}$`, 'm'));
+      expect(out, show(run.srv)).toMatch(/^Verification: OK$/m);
+      expect(run.conn.negotiated.signatureScheme).toBe(SCHEME[cert]);
+    });
+  });
+
+  it('s_server -Verify 1 and our client without a certificate: s_server sends certificate_required', async () => {
+    const { srv, conn, p } = await clientToSServer(certs.p256, ['-Verify', '1', '-CAfile', certs.p256.chain.rootPath], {});
+    // TLS 1.3: our handshake completes when we send our Finished (with an empty
+    // Certificate); the alert arrives after.
+    await within(p.handshake, T, () => `${describeConn(conn)}${show(srv)}`);
+    const err = await rejectionOf(within(p.peerClosed, T, () => describeConn(conn)), () => `${describeConn(conn)}${show(srv)}`);
+    expect(err.code, `${err.message}${show(srv)}`).toBe('ERR_TLS_ALERT_RECEIVED');
+    expect(err.alert).toBe(AlertDescription.certificate_required);
+    await srv.waitFor(/peer did not return a certificate/, T);
+  });
+});
+
+// ─────────────────────────────────────────────────────────────── s_client → our server
+
+interface ClientRun {
+  cli: PeerHandle;
+  conn: Connection;
+  p: Pump;
+}
+
+/**
+ * Our server (on a fresh loopback listener) and `openssl s_client -tls1_3`
+ * verifying it (root as -CAfile, host name localhost), with `line` on its stdin.
+ */
+async function sClientToServer(set: CertSet, opensslArgs: string[], ours: Omit<Parameters<typeof ourServer>[0], 'certificate'>, line: string): Promise<ClientRun> {
+  const l = await listen();
+  const cli = runOpensslClient(
+    [
+      '-tls1_3',
+      '-servername',
+      'localhost',
+      '-CAfile',
+      set.chain.rootPath,
+      '-verify_return_error',
+      '-verify_hostname',
+      'localhost',
+      ...opensslArgs,
+    ],
+    `${line}\n`,
+    { port: l.port },
+  );
+  const sock = await within(l.accept(), T, () => `no connection from s_client${show(cli)}`);
+  const conn = ourServer({ certificate: serverCert(set.chain), ...ours });
+  return { cli, conn, p: pump(conn, sock) };
+}
+
+/** Handshake; s_client's stdin line arrives; we answer with it reversed; we close; s_client exits 0. */
+async function answerAndClose({ cli, conn, p }: ClientRun, line: string): Promise<void> {
+  await within(p.handshake, T, () => `${describeConn(conn)}${show(cli)}`).catch((e: Error) => {
+    throw new Error(`${e.message}\n${describeConn(conn)}${show(cli)}`);
+  });
+  const got = await p.waitForData((b) => b.includes('\n'), T).catch((e: Error) => {
+    throw new Error(`${e.message}${show(cli)}`);
+  });
+  expect(got.toString('latin1'), show(cli)).toBe(`${line}\n`);
+  const answer = `puretls: ${reverseLine(line)}`;
+  const mark = cli.mark();
+  p.send(`${answer}\n`);
+  await cli.waitFor(answer, T, mark);
+  await p.end();
+  const exit = await cli.waitForExit(T);
+  expect(exit.code, `s_client exit${show(cli)}`).toBe(0);
+}
+
+/** What s_client printed about the handshake, checked against our side. */
+function checkSClientSummary(cli: PeerHandle, conn: Connection, cert: CertType, g?: GroupRow): void {
+  const out = cli.output();
+  expect(conn.protocol).toBe('TLSv1.3');
+  expect(out, show(cli)).toMatch(new RegExp(`^New, TLSv1\\.3, Cipher is ${conn.cipherSuite!.name}$`, 'm'));
+  expect(out, show(cli)).toMatch(/^Verification: OK$/m);
+  expect(out, show(cli)).toMatch(/^Verify return code: 0 \(ok\)$/m);
+  expect(out, show(cli)).toMatch(new RegExp(`^Peer signature type: ${SIG_TYPE[cert]}$`, 'm'));
+  if (g) expect(out, show(cli)).toMatch(g.tempKey);
+  expect(out, show(cli)).toMatch(/^ 1 s:CN = puretls test intermediate/m);
+}
+
+describe('openssl s_client -tls1_3 → our server', () => {
+  const cases = CERT_TYPES.flatMap((cert) =>
+    SUITES.flatMap((suite) => GROUPS.map((g) => ({ cert, suite, g, name: `${cert} cert, ${suite.name}, ${g.openssl}` }))),
+  );
+
+  it.each(cases)('$name (our cipherSuites and s_client -groups restricted; verified, echo)', async ({ cert, suite, g }) => {
+    const line = `hello from s_client ${cert} ${suite.name} ${g.openssl}`;
+    const run = await sClientToServer(certs[cert], ['-groups', g.openssl], { cipherSuites: [suite.id], groups: ALL_GROUP_IDS }, line);
+    await answerAndClose(run, line);
+    const { conn, cli } = run;
+    expect(conn.cipherSuite?.name, show(cli)).toBe(suite.name);
+    expect(groupName(conn.negotiated.group), show(cli)).toBe(g.openssl);
+    expect(conn.negotiated.helloRetry ?? false, show(cli)).toBe(false);
+    expect(conn.negotiated.signatureScheme, show(cli)).toBe(SCHEME[cert]);
+    checkSClientSummary(cli, conn, cert, g);
+  });
+
+  it.each(SUITES)('suite chosen by s_client -ciphersuites $name against our defaults', async (suite) => {
+    const line = `only ${suite.name}`;
+    const run = await sClientToServer(certs.p256, ['-ciphersuites', suite.name], {}, line);
+    await answerAndClose(run, line);
+    expect(run.conn.cipherSuite?.name, show(run.cli)).toBe(suite.name);
+    checkSClientSummary(run.cli, run.conn, 'p256');
+  });
+
+  const hrrCases = SUITES.flatMap((suite) =>
+    ['P-256', 'P-384', 'P-521', 'ffdhe2048'].map((target) => ({ suite, g: group(target), name: `${suite.name}: s_client -groups X25519:${target}, our groups [${target}]` })),
+  );
+  it.each(hrrCases)('HelloRetryRequest: $name', async ({ suite, g }) => {
+    const line = `hrr ${g.openssl}`;
+    const run = await sClientToServer(certs.rsa2048, ['-ciphersuites', suite.name, '-groups', `X25519:${g.openssl}`], { groups: [g.id] }, line);
+    await answerAndClose(run, line);
+    expect(run.conn.negotiated.helloRetry, show(run.cli)).toBe(true);
+    expect(groupName(run.conn.negotiated.group), show(run.cli)).toBe(g.openssl);
+    expect(run.conn.cipherSuite?.name).toBe(suite.name);
+    checkSClientSummary(run.cli, run.conn, 'rsa2048', g);
+  });
+
+  it('ALPN: s_client -alpn h2,http/1.1, our server [http/1.1]', async () => {
+    const run = await sClientToServer(certs.p256, ['-alpn', 'h2,http/1.1'], { alpnProtocols: ['http/1.1'] }, 'alpn');
+    await answerAndClose(run, 'alpn');
+    expect(run.conn.alpnProtocol).toBe('http/1.1');
+    expect(run.cli.output(), show(run.cli)).toMatch(/^ALPN protocol: http\/1\.1$/m);
+  });
+
+  describe.each(CERT_TYPES)('client authentication with a %s client certificate', (cert) => {
+    it('our server (requestCert, requireCert) verifies s_client -cert -key -cert_chain', async () => {
+      const set = certs[cert];
+      const line = `client cert ${cert}`;
+      const run = await sClientToServer(
+        set,
+        ['-cert', set.client.certPath, '-key', set.client.keyPath, '-cert_chain', set.chain.intermediatesPath],
+        { requestCert: true, requireCert: true, verifier: verifierFor(set.chain) },
+        line,
+      );
+      await answerAndClose(run, line);
+      expect(run.conn.peerVerification?.authorized, show(run.cli)).toBe(true);
+      expect(run.conn.peerCertificates.length).toBe(2);
+      expect(Buffer.from(run.conn.peerCertificates[0]!).equals(set.client.certDer)).toBe(true);
+      expect(run.conn.negotiated.peerSignatureScheme, show(run.cli)).toBe(SCHEME[cert]);
+      checkSClientSummary(run.cli, run.conn, cert);
+    });
+  });
+
+  it('our server with requestCert + requireCert and s_client without a certificate: certificate_required', async () => {
+    const set = certs.p256;
+    const l = await listen();
+    const cli = runOpensslClient(['-tls1_3', '-CAfile', set.chain.rootPath, '-servername', 'localhost'], 'never answered\n', { port: l.port });
+    const sock = await within(l.accept(), T, () => `no connection${show(cli)}`);
+    const conn = ourServer({ certificate: serverCert(set.chain), requestCert: true, requireCert: true, verifier: verifierFor(set.chain) });
+    const p = pump(conn, sock);
+    const err = await rejectionOf(within(p.handshake, T, () => describeConn(conn)), () => `${describeConn(conn)}${show(cli)}`);
+    expect(err.code, `${err.message}${show(cli)}`).toBe('ERR_TLS_CERTIFICATE_REQUIRED');
+    expect(conn.failure?.alert).toBe(AlertDescription.certificate_required);
+    await cli.waitFor(/alert certificate required/, T);
+    expect(cli.output(), show(cli)).toMatch(/SSL alert number 116/);
+  });
+
+  it('our server with requestCert only and s_client without a certificate: accepted, no peer certificate', async () => {
+    const set = certs.p256;
+    const run = await sClientToServer(set, [], { requestCert: true, verifier: verifierFor(set.chain) }, 'anonymous');
+    await answerAndClose(run, 'anonymous');
+    expect(run.conn.peerCertificates.length).toBe(0);
+    expect(run.cli.output(), show(run.cli)).toMatch(/^Requested Signature Algorithms: /m);
+  });
+});
