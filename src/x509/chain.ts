@@ -331,7 +331,7 @@ export function verifyChain(leaf: Certificate, intermediates: readonly Certifica
       const next = [...path, cert];
       // Intermediates in `next`: all but the leaf, and but the anchor when it is one.
       if (next.length - 1 - (anchor ? 1 : 0) > maxDepth) {
-        if (finish(next, false, certError('CERT_CHAIN_TOO_LONG', depth + 1, cert))) return true;
+        finish(next, false, certError('CERT_CHAIN_TOO_LONG', depth + 1, cert));
       } else if (anchor ? finish(next, true) : walk(next)) {
         return true;
       }

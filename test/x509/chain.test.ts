@@ -11,7 +11,7 @@ import {
   LeafKeyVerifier,
   caFromOption,
 } from '../../src/x509/default-verifier.js';
-import { CertFactory, type GenCert, type Scenarios, makeScenarios, openssl } from '../helpers/certs.js';
+import { CertFactory, type GenCert, type Scenarios, caExt, leafExt, makeScenarios, openssl } from '../helpers/certs.js';
 import { x509Providers } from '../helpers/oracle-provider.js';
 
 const providers = x509Providers();
@@ -253,6 +253,23 @@ describe.each(providers)('chain validation ($name)', ({ make }) => {
     expect(seen[2]).toBe('Intermediate ec');
     expect(r.error!.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
     expect(r.error!.message).toContain('nope');
+  });
+
+  it('bounded work on a hostile list of look-alike CA certificates', () => {
+    const first = f.make('loop0', { alg: 'ec', subject: 'Loop CA', ext: caExt() });
+    const loop = [first, ...Array.from({ length: 15 }, (_, i) => f.make(`loop${i + 1}`, { alg: 'ec', subject: 'Loop CA', issuer: first, keyFrom: first, ext: caExt() }))];
+    const leaf = f.make('loopLeaf', { alg: 'ec', subject: 'localhost', issuer: first, ext: leafExt(['DNS:localhost']) });
+    let verifies = 0;
+    const counting: CryptoProvider = { ...provider, nowMs: () => provider.nowMs(), verify: (...a) => (verifies++, provider.verify(...a)) };
+    const t0 = performance.now();
+    const r = new DefaultVerifier({ ca: [chains.ec.root.der] }).verify([leaf.der, ...loop.map((c) => c.der)], {
+      provider: counting,
+      peerRole: 'server',
+      serverName: 'localhost',
+    });
+    expect(r.authorized).toBe(false);
+    expect(verifies).toBeLessThan(400);
+    expect(performance.now() - t0).toBeLessThan(3000);
   });
 
   it('LeafKeyVerifier hands back the key, unauthorized', () => {
