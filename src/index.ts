@@ -38,3 +38,15 @@ export {
   caFromOption,
   checkServerIdentity,
 } from './x509/index.js';
+export { connect, createServer, createSecureContext, TlsSocket, TlsServer, SecureContext } from './node/index.js';
+export type {
+  TlsSocketOptions,
+  PeerCertificate,
+  CheckServerIdentity,
+  ConnectOptions,
+  TlsServerOptions,
+  SecureContextOptions,
+  AlpnOption,
+  CaOption,
+  PemInput,
+} from './node/index.js';

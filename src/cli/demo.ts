@@ -5,7 +5,8 @@
  * throughput figure, and saying plainly what is not built yet.
  */
 import { once } from 'node:events';
-import { basename, dirname } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { KeyUpdateType } from '../common/constants.js';
 import { nobleProvider } from '../crypto/noble.js';
 import { handshakeName } from '../messages/handshake.js';
@@ -14,7 +15,7 @@ import { generateSelfSigned } from './certgen.js';
 import { type CliIo, type CliSocket, connectionOf, coreFacts, errorText, tls12Supported, tlsConnect, tlsServer } from './session.js';
 
 const STEP_TIMEOUT_MS = 5_000;
-const THROUGHPUT_BYTES = 4 * 1024 * 1024;
+const THROUGHPUT_BYTES = 16 * 1024 * 1024;
 const THROUGHPUT_BUDGET_MS = 3_000;
 
 function withTimeout<T>(p: Promise<T>, what: string, ms = STEP_TIMEOUT_MS): Promise<T> {
@@ -224,11 +225,19 @@ export async function runDemo(io: CliIo): Promise<void> {
   }
 }
 
-/** Run when executed directly (node dist/demo.js), not when imported by main. */
+/**
+ * Run when executed directly (`node dist/demo.js`), not when main imports it
+ * for `puretls demo`. main imports this module dynamically, so the bundler
+ * keeps this code in demo.js itself and import.meta.url names that file.
+ */
 function executedDirectly(): boolean {
-  const script = process.argv[1] ?? '';
-  const base = basename(script);
-  return (base === 'demo.js' || base === 'demo.ts') && /(dist|cli)$/.test(dirname(script));
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return pathToFileURL(realpathSync(script)).href === import.meta.url;
+  } catch {
+    return false;
+  }
 }
 
 if (executedDirectly()) {

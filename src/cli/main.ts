@@ -4,7 +4,6 @@
  * promise is printed there as one line, `puretls: <message>`, with exit 1.
  */
 import { UsageError } from './args.js';
-import { runDemo } from './demo.js';
 import { runClient } from './s_client.js';
 import { runServer } from './s_server.js';
 import { CliError, type CliIo } from './session.js';
@@ -42,7 +41,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<void> {
       return runServer(rest, io);
     case 'demo':
       if (rest.length > 0) throw new UsageError(`demo: takes no options (got ${rest[0]})`);
-      return runDemo(io);
+      // imported on demand: demo.js runs itself when it is the main script
+      return (await import('./demo.js')).runDemo(io);
     default:
       throw new UsageError(`unknown command '${command}' (commands: s_client, s_server, demo; see puretls -help)`);
   }

@@ -4,7 +4,7 @@
  * stdout. Lines `k` / `K` (key update), `R` / `r` (renegotiation) and `Q`
  * (quit) are commands unless -quiet, as in `openssl s_client`.
  */
-import { KeyUpdateType } from '../common/constants.js';
+import net from 'node:net';
 import { parseCertificate } from '../x509/certificate.js';
 import { CLIENT_FLAGS, UsageError, has, helpText, parseFlags, parseHostPort, readFileFlag, str } from './args.js';
 import { attachMsgTrace } from './msg.js';
@@ -20,9 +20,11 @@ import {
   coreFacts,
   errorText,
   groupsOption,
+  keyUpdateCommand,
   openKeylog,
   println,
   readLines,
+  renegotiateCommand,
   summaryLines,
   tlsConnect,
   verifyReturn,
@@ -62,13 +64,18 @@ export function planClient(argv: readonly string[]): ClientPlan | 'help' {
     options.servername = sni;
   }
   const caFile = str(flags, 'CAfile');
-  if (caFile !== undefined) options.ca = readFileFlag('CAfile', caFile);
+  if (caFile !== undefined) {
+    options.ca = readFileFlag('CAfile', caFile);
+    if (!/-----BEGIN CERTIFICATE-----/.test(options.ca)) throw new UsageError(`-CAfile ${caFile}: no PEM certificate in the file`);
+  }
   const certFile = str(flags, 'cert');
   const keyFile = str(flags, 'key');
   if (keyFile !== undefined && certFile === undefined) throw new UsageError('-key needs -cert');
   if (certFile !== undefined) {
     options.cert = readFileFlag('cert', certFile);
     options.key = keyFile !== undefined ? readFileFlag('key', keyFile) : options.cert; // as OpenSSL: key defaults to the cert file
+    if (!/-----BEGIN CERTIFICATE-----/.test(options.cert)) throw new UsageError(`-cert ${certFile}: no PEM certificate in the file`);
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(options.key)) throw new UsageError(`-key ${keyFile ?? certFile}: no PEM private key in the file`);
   }
   const suites = str(flags, 'ciphersuites');
   if (suites !== undefined) options.ciphersuites = ciphersuitesOption(suites);
@@ -161,19 +168,10 @@ export async function runClient(argv: readonly string[], io: CliIo): Promise<voi
         switch (line) {
           case 'k':
           case 'K':
-            try {
-              sock.keyUpdate(line === 'K' ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED);
-              await sock.doHandshake();
-              err('KEYUPDATE');
-            } catch (e) {
-              err(`puretls: key update failed: ${errorText(e)}`);
-            }
-            return;
+            return keyUpdateCommand(sock, line === 'K', err);
           case 'R':
           case 'r':
-            if (sock.getProtocol() === 'TLSv1.3') err('puretls: renegotiation is not possible on TLS 1.3');
-            else err('puretls: renegotiation is not implemented yet');
-            return;
+            return renegotiateCommand(sock, line === 'r', err);
           case 'Q':
             err('DONE');
             close();
@@ -183,7 +181,10 @@ export async function runClient(argv: readonly string[], io: CliIo): Promise<voi
       sock.write(`${line}\n`);
     };
 
-    sock.once('connect', () => {
+    // TCP is up (TlsSocket's transport is the net.Socket; node:tls re-emits 'connect' itself).
+    const transport = (sock as { transport?: unknown }).transport;
+    const tcp = transport instanceof net.Socket ? transport : sock;
+    tcp.once('connect', () => {
       if (!quiet) out('CONNECTED(00000003)');
     });
     sock.once('secureConnect', () => {
@@ -216,7 +217,7 @@ export async function runClient(argv: readonly string[], io: CliIo): Promise<voi
     });
     sock.on('data', (d: Buffer) => io.stdout.write(d));
     sock.on('end', () => {
-      if (!quiet && !settled) err('closed');
+      if (!quiet && !settled && !closeTimer) err('closed');
       // the peer is done: answer its close_notify, then finish on 'close'
       close();
     });

@@ -21,9 +21,12 @@ import {
   coreFacts,
   errorText,
   groupsOption,
+  keyUpdateCommand,
+  newTicketCommand,
   openKeylog,
   println,
   readLines,
+  renegotiateCommand,
   summaryLines,
   tlsServer,
   verifyReturn,
@@ -39,6 +42,7 @@ import {
 } from './www.js';
 
 const MAX_REQUEST_HEAD = 16 * 1024;
+const CLOSE_GRACE_MS = 2_000;
 
 interface ServerPlan {
   host: string;
@@ -71,24 +75,28 @@ export function planServer(argv: readonly string[]): ServerPlan | 'help' {
   const cert = readFileFlag('cert', certFile);
   const keyFile = str(flags, 'key');
   const key = keyFile !== undefined ? readFileFlag('key', keyFile) : cert;
-  if (!/-----BEGIN [A-Z ]*CERTIFICATE-----/.test(cert)) throw new UsageError(`-cert ${certFile}: no PEM certificate in the file`);
+  if (!/-----BEGIN CERTIFICATE-----/.test(cert)) throw new UsageError(`-cert ${certFile}: no PEM certificate in the file`);
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) throw new UsageError(`-key ${keyFile ?? certFile}: no PEM private key in the file`);
 
   const options: TlsOptions = {
     cert,
     key,
-    // As openssl s_server: report a client certificate's verification, do not refuse it.
+    // -verify, as openssl s_server: report a client certificate's verification, do not refuse it.
     rejectUnauthorized: false,
     ...versionOptions(has(flags, 'tls1_2'), has(flags, 'tls1_3')),
   };
   const caFile = str(flags, 'CAfile');
-  if (caFile !== undefined) options.ca = readFileFlag('CAfile', caFile);
+  if (caFile !== undefined) {
+    options.ca = readFileFlag('CAfile', caFile);
+    if (!/-----BEGIN CERTIFICATE-----/.test(options.ca)) throw new UsageError(`-CAfile ${caFile}: no PEM certificate in the file`);
+  }
   const verify = str(flags, 'verify');
   const Verify = str(flags, 'Verify');
   if (verify !== undefined) intFlag('verify', verify, 0, 100);
   if (Verify !== undefined) intFlag('Verify', Verify, 0, 100);
   if (verify !== undefined || Verify !== undefined) options.requestCert = true;
-  if (Verify !== undefined) options.requireCert = true;
+  // -Verify: a client without a (valid) certificate is refused (node's requestCert + rejectUnauthorized).
+  if (Verify !== undefined) options.rejectUnauthorized = true;
   const suites = str(flags, 'ciphersuites');
   if (suites !== undefined) options.ciphersuites = ciphersuitesOption(suites);
   const cipher = str(flags, 'cipher');
@@ -204,6 +212,7 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
   let finish: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finish = resolve));
   const queued: string[] = [];
+  let listening = true;
 
   const maybeFinish = (): void => {
     if (stopping && live.size === 0) finish();
@@ -259,17 +268,27 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
       if (!quiet) err('DONE');
     });
     current = sock;
-    while (queued.length > 0 && current === sock) void handleLine(queued.shift()!);
+    void drainQueued(sock);
   };
 
-  const server = tlsServer(plan.options, onSocket, onSecure);
+  /** Lines typed while no connection was up go to the first one, in order. */
+  async function drainQueued(sock: CliSocket): Promise<void> {
+    while (queued.length > 0 && current === sock) await handleLine(queued.shift()!);
+  }
+
+  let server: ReturnType<typeof tlsServer>;
+  try {
+    server = tlsServer(plan.options, onSocket, onSecure);
+  } catch (e) {
+    // a key that does not match the certificate, an unsupported key type ...
+    throw new CliError(`s_server: ${errorText(e)}`);
+  }
   let address: { host: string; port: number };
   try {
     address = await server.listen(plan.port, plan.host);
   } catch (e) {
     throw new CliError(`s_server: cannot listen on ${plan.host}:${plan.port}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`);
   }
-  let listening = true;
   function stopListening(): void {
     if (!listening) return;
     listening = false;
@@ -282,6 +301,16 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
   else if (!quiet) out('ACCEPT');
 
   async function handleLine(line: string): Promise<void> {
+    if (!quiet && line === 'Q') {
+      err('DONE');
+      for (const s of live) s.end();
+      stopListening();
+      // a peer that never answers close_notify does not keep us here
+      setTimeout(() => {
+        for (const s of live) s.destroy();
+      }, CLOSE_GRACE_MS).unref();
+      return;
+    }
     if (!current) {
       queued.push(line);
       return;
@@ -291,29 +320,14 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
       switch (line) {
         case 'k':
         case 'K':
-          try {
-            sock.keyUpdate(line === 'K' ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED);
-            await sock.doHandshake();
-            err('KEYUPDATE');
-          } catch (e) {
-            err(`puretls: key update failed: ${errorText(e)}`);
-          }
-          return;
+          return keyUpdateCommand(sock, line === 'K', err);
         case 'R':
         case 'r':
-          if (sock.getProtocol() === 'TLSv1.3') err('puretls: renegotiation is not possible on TLS 1.3');
-          else err('puretls: renegotiation is not implemented yet');
-          return;
+          return renegotiateCommand(sock, line === 'r', err);
         case 'n':
-          err('puretls: n: session tickets are not implemented yet');
-          return;
+          return newTicketCommand(sock, err);
         case 'q':
           sock.end();
-          return;
-        case 'Q':
-          err('DONE');
-          for (const s of live) s.end();
-          stopListening();
           return;
       }
     }

@@ -4,14 +4,14 @@
  * stdin line reader with its one-letter commands, and -keylogfile.
  */
 import { appendFileSync, closeSync, openSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { NamedGroup, ProtocolVersion, SignatureScheme, nameOf, type KeyUpdateType } from '../common/constants.js';
+import { KeyUpdateType as KeyUpdate, NamedGroup, ProtocolVersion, SignatureScheme, nameOf, type KeyUpdateType } from '../common/constants.js';
 import { SUITES, suiteByName } from '../crypto/suites.js';
 import { Connection } from '../ssl/connection.js';
 import { TlsContext } from '../ssl/context.js';
 import { UsageError, listFlag } from './args.js';
-import { interimConnect, interimCreateServer, type InterimOptions } from './interim-adapter.js';
+import { connect, createSecureContext, createServer, TlsSocket } from '../node/index.js';
 
 /** The streams a command uses (process's by default; tests pass their own). */
 export interface CliIo {
@@ -303,17 +303,39 @@ export interface CliSocket extends Duplex {
   doHandshake(): Promise<void>;
 }
 
-/** The socket's sans-IO Connection (for -msg, group and signature facts). */
+/**
+ * The socket's sans-IO Connection (for -msg, and the group and signature
+ * scheme that node:tls's API does not show).
+ * WORKAROUND: TlsSocket keeps its Connection in a protected `conn` field;
+ * until src/node exposes it (requested: a public `connection` getter), read
+ * that field, and fall back to nothing (-msg then says so).
+ */
 export function connectionOf(s: CliSocket): Connection | null {
-  const c = (s as unknown as { connection?: unknown }).connection;
+  const o = s as unknown as { connection?: unknown; conn?: unknown };
+  const c = o.connection ?? o.conn;
   return c instanceof Connection ? c : null;
 }
 
-export type TlsOptions = InterimOptions;
+/** node:tls option names (the subset the CLI sets). */
+export interface TlsOptions {
+  host?: string;
+  port?: number;
+  servername?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized?: boolean;
+  ALPNProtocols?: string[];
+  minVersion?: string;
+  maxVersion?: string;
+  ciphersuites?: string;
+  ecdhCurve?: string;
+  requestCert?: boolean;
+}
 
-/** connect(): the adapter's, shaped like node:tls. */
+/** connect(), the adapter's (node:tls shaped). Option errors throw here. */
 export function tlsConnect(options: TlsOptions): CliSocket {
-  return interimConnect(options);
+  return connect({ ...options, noDelay: true });
 }
 
 export interface CliServer {
@@ -323,11 +345,36 @@ export interface CliServer {
 }
 
 /**
- * createServer(): `onSocket` sees each socket before its handshake (for -msg),
- * `onSecure` after it.
+ * A server: a net.Server whose connections become server-side TlsSockets
+ * (node's `new TLSSocket(socket, { isServer: true, ... })`), so that
+ * `onSocket` sees each one before its handshake (-msg shows the ClientHello),
+ * and `onSecure` after it. One SecureContext is shared by all connections.
+ * Option errors throw here.
  */
 export function tlsServer(options: TlsOptions, onSocket: (s: CliSocket) => void, onSecure: (s: CliSocket) => void): CliServer {
-  const server = interimCreateServer(options, onSecure, onSocket);
+  const { ca, cert, key, minVersion, maxVersion, ciphersuites, ecdhCurve, ...rest } = options;
+  const secureContext = createSecureContext({
+    ...(ca !== undefined ? { ca } : {}),
+    ...(cert !== undefined ? { cert } : {}),
+    ...(key !== undefined ? { key } : {}),
+    ...(minVersion !== undefined ? { minVersion } : {}),
+    ...(maxVersion !== undefined ? { maxVersion } : {}),
+    ...(ciphersuites !== undefined ? { ciphersuites } : {}),
+    ...(ecdhCurve !== undefined ? { ecdhCurve } : {}),
+  });
+  const socketOptions = { ...rest, secureContext, isServer: true };
+  createServer(socketOptions); // checks the remaining options now (a net.Server that never listens)
+  const server = net.createServer({ noDelay: true }, (raw) => {
+    let sock: TlsSocket;
+    try {
+      sock = new TlsSocket(raw, socketOptions);
+    } catch {
+      raw.destroy();
+      return;
+    }
+    onSocket(sock);
+    sock.once('secure', () => onSecure(sock));
+  });
   return {
     listen: (port, host) =>
       new Promise((resolve, reject) => {
@@ -340,4 +387,45 @@ export function tlsServer(options: TlsOptions, onSocket: (s: CliSocket) => void,
       }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+// ------------------------------------------------------------ stdin commands
+
+/** `k` / `K`: schedule a KeyUpdate and send it now; OpenSSL prints KEYUPDATE. */
+export async function keyUpdateCommand(sock: CliSocket, requested: boolean, err: (line: string) => void): Promise<void> {
+  try {
+    sock.keyUpdate(requested ? KeyUpdate.REQUESTED : KeyUpdate.NOT_REQUESTED);
+    await sock.doHandshake();
+    err('KEYUPDATE');
+  } catch (e) {
+    err(`puretls: key update failed: ${errorText(e)}`);
+  }
+}
+
+/** `R` / `r`: renegotiate (TLS 1.2 only), through the socket's control once it has one. */
+export async function renegotiateCommand(sock: CliSocket, abbreviated: boolean, err: (line: string) => void): Promise<void> {
+  if (sock.getProtocol() === 'TLSv1.3') return err('puretls: renegotiation is not possible on TLS 1.3');
+  const s = sock as unknown as { renegotiate?: () => void; renegotiateAbbreviated?: () => void };
+  const control = abbreviated ? s.renegotiateAbbreviated : s.renegotiate;
+  if (typeof control !== 'function') return err('puretls: renegotiation is not implemented yet');
+  try {
+    control.call(sock);
+    await sock.doHandshake();
+    err('RENEGOTIATING');
+  } catch (e) {
+    err(`puretls: renegotiation failed: ${errorText(e)}`);
+  }
+}
+
+/** `n` (server): send a NewSessionTicket, once the socket has that control. */
+export async function newTicketCommand(sock: CliSocket, err: (line: string) => void): Promise<void> {
+  const s = sock as unknown as { newSessionTicket?: () => void };
+  if (typeof s.newSessionTicket !== 'function') return err('puretls: n: session tickets are not implemented yet');
+  try {
+    s.newSessionTicket.call(sock);
+    await sock.doHandshake();
+    err('NEW SESSION TICKET SENT');
+  } catch (e) {
+    err(`puretls: new session ticket failed: ${errorText(e)}`);
+  }
 }

@@ -3,7 +3,7 @@
  * Every refusal names the option, as node's ERR_INVALID_ARG_* errors do.
  */
 import type { Duplex } from 'node:stream';
-import { CipherSuite, NamedGroup, ProtocolVersion } from '../common/constants.js';
+import { NamedGroup, ProtocolVersion } from '../common/constants.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { suiteByName } from '../crypto/suites.js';
 import type { TlsLimits } from '../ssl/context.js';
@@ -94,11 +94,25 @@ export interface TlsServerOptions extends SecureContextOptions {
   pauseOnConnect?: boolean;
 }
 
+/** new TlsSocket(transport, options): node's TLSSocket options (isServer picks the role). */
+export interface TlsSocketOptions extends ConnectOptions, Omit<TlsServerOptions, keyof ConnectOptions> {
+  isServer?: boolean;
+}
+
 /** An Error carrying a node-style `code`. */
 export type CodedError = Error & { code: string };
 
 export function codedError<E extends Error>(err: E, code: string): E & { code: string } {
   return Object.assign(err, { code });
+}
+
+/** node's error when the transport ends before the handshake completed. */
+export function disconnected(): CodedError {
+  return codedError(new Error('Client network socket disconnected before secure TLS connection was established'), 'ECONNRESET');
+}
+
+export function closedError(): CodedError {
+  return codedError(new Error('The transport is closed'), 'EPIPE');
 }
 
 export function invalidArgValue(option: string, value: unknown, reason: string): CodedError {
@@ -215,6 +229,3 @@ export function parseTimeout(option: string, value: unknown): number | undefined
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidArgValue(option, value, 'must be a non-negative number of milliseconds');
   return value;
 }
-
-/** Default TLS 1.3 suites, as TlsContext's. */
-export const DEFAULT_SUITES = [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_CHACHA20_POLY1305_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384];

@@ -129,8 +129,11 @@ export function pump(conn: SansIoConnection, socket: net.Socket): Pump {
     if (firstError) return false;
     try {
       fn();
-      flush();
+      // read() flushes the connection's pending actions (e.g. the KeyUpdate that
+      // answers the peer's update_requested), which queues outgoing records:
+      // drain before flushing, or they would wait for the next socket event.
       drain();
+      flush();
       checkState();
       wake();
       return true;

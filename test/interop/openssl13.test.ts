@@ -8,10 +8,15 @@
 //
 // Every case checks both ends: what our Connection says it negotiated and what
 // openssl printed. Assertion messages carry the openssl output.
+import { readFile } from 'node:fs/promises';
+import type net from 'node:net';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AlertDescription } from '../../src/common/errors.js';
-import { NamedGroup, SignatureScheme } from '../../src/common/constants.js';
+import { KeyUpdateType, NamedGroup, SignatureScheme } from '../../src/common/constants.js';
 import type { Connection } from '../../src/ssl/connection.js';
+import { makeCert, makeChain } from '../helpers/keys.js';
+import { makeTempDir } from '../helpers/tmp.js';
 import { installPeerCleanup, runOpensslClient, startOpensslServer, type PeerHandle } from '../helpers/peers.js';
 import { pump, type Pump } from '../helpers/pump.js';
 import {
@@ -37,7 +42,7 @@ import {
   type CertSet,
   type CertType,
   type GroupRow,
-  type SuiteRow,
+  type Listener,
 } from './support.js';
 
 installPeerCleanup();
@@ -110,7 +115,8 @@ async function echoAndClose({ srv, conn, p }: ServerRun, line: string): Promise<
 
 /** What s_server -rev printed about the handshake, checked against our side. */
 async function checkSServerSummary(srv: PeerHandle, conn: Connection): Promise<void> {
-  await srv.waitFor(/^Ciphersuite: /m, T);
+  // print_ssl_summary: … Ciphersuite, Signature Algorithms, peer certificate, then "Supported groups" last.
+  await srv.waitFor(/^Supported groups: /m, T);
   const out = srv.output();
   expect(out, show(srv)).toMatch(/^Protocol version: TLSv1\.3$/m);
   expect(conn.protocol).toBe('TLSv1.3');
@@ -176,15 +182,17 @@ describe('our client → openssl s_server -tls1_3 -rev', () => {
     expect(err.code, `${err.message}${show(srv)}`).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
     expect(conn.handshakeComplete).toBe(false);
     // We send a fatal alert (bad_certificate / certificate_unknown); s_server reports it.
-    await srv.waitFor(/alert/i, T);
-    expect(srv.output(), show(srv)).toMatch(/SSL alert number (42|46)/);
+    const m = await srv.waitForMatch(/SSL alert number (\d+)/, T);
+    expect(Number(m[1]), show(srv)).toBe(err.alert);
+    expect(err.alert).toBe(AlertDescription.certificate_unknown); // src/x509/hostname.ts's choice
   });
 
   it('verification: an untrusted root fails with UNABLE_TO_GET_ISSUER_CERT_LOCALLY', async () => {
     const { srv, conn, p } = await clientToSServer(certs.rsa2048, [], { verifier: verifierFor(certs.p256.chain) });
     const err = await rejectionOf(within(p.handshake, T, () => describeConn(conn)), () => `${describeConn(conn)}${show(srv)}`);
     expect(err.code, `${err.message}${show(srv)}`).toBe('UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
-    await srv.waitFor(/SSL alert number/, T);
+    const m = await srv.waitForMatch(/SSL alert number (\d+)/, T);
+    expect(Number(m[1]), show(srv)).toBe(err.alert);
   });
 
   describe.each(CERT_TYPES)('client authentication with a %s client certificate', (cert) => {
@@ -200,6 +208,17 @@ describe('our client → openssl s_server -tls1_3 -rev', () => {
       expect(out, show(run.srv)).toMatch(/^Verification: OK$/m);
       expect(run.conn.negotiated.signatureScheme).toBe(SCHEME[cert]);
     });
+  });
+
+  it('s_server -Verify 1 with another root: our (untrusted) certificate gets an unknown_ca alert', async () => {
+    const { srv, conn, p } = await clientToSServer(certs.rsa2048, ['-Verify', '1', '-CAfile', certs.rsa2048.chain.rootPath, '-verify_return_error'], {
+      certificate: clientCert(certs.p256),
+    });
+    await within(p.handshake, T, () => `${describeConn(conn)}${show(srv)}`);
+    const err = await rejectionOf(within(p.peerClosed, T, () => describeConn(conn)), () => `${describeConn(conn)}${show(srv)}`);
+    expect(err.code, `${err.message}${show(srv)}`).toBe('ERR_TLS_ALERT_RECEIVED');
+    expect(err.alert).toBe(AlertDescription.unknown_ca);
+    await srv.waitFor(/unable to get local issuer certificate|certificate verify failed/, T);
   });
 
   it('s_server -Verify 1 and our client without a certificate: s_server sends certificate_required', async () => {
@@ -220,6 +239,15 @@ interface ClientRun {
   cli: PeerHandle;
   conn: Connection;
   p: Pump;
+}
+
+/** The s_client's TCP connection; fails at once (with its output) if it exits first. */
+async function acceptFrom(l: Listener, cli: PeerHandle): Promise<net.Socket> {
+  const exited = cli.waitForExit(T).then((x) => {
+    throw new Error(`s_client exited (code ${x.code}) before connecting${show(cli)}`);
+  });
+  exited.catch(() => {});
+  return within(Promise.race([l.accept(), exited]), T, () => `no connection from s_client${show(cli)}`);
 }
 
 /**
@@ -243,7 +271,7 @@ async function sClientToServer(set: CertSet, opensslArgs: string[], ours: Omit<P
     `${line}\n`,
     { port: l.port },
   );
-  const sock = await within(l.accept(), T, () => `no connection from s_client${show(cli)}`);
+  const sock = await acceptFrom(l, cli);
   const conn = ourServer({ certificate: serverCert(set.chain), ...ours });
   return { cli, conn, p: pump(conn, sock) };
 }
@@ -346,7 +374,7 @@ describe('openssl s_client -tls1_3 → our server', () => {
     const set = certs.p256;
     const l = await listen();
     const cli = runOpensslClient(['-tls1_3', '-CAfile', set.chain.rootPath, '-servername', 'localhost'], 'never answered\n', { port: l.port });
-    const sock = await within(l.accept(), T, () => `no connection${show(cli)}`);
+    const sock = await acceptFrom(l, cli);
     const conn = ourServer({ certificate: serverCert(set.chain), requestCert: true, requireCert: true, verifier: verifierFor(set.chain) });
     const p = pump(conn, sock);
     const err = await rejectionOf(within(p.handshake, T, () => describeConn(conn)), () => `${describeConn(conn)}${show(cli)}`);
@@ -356,11 +384,261 @@ describe('openssl s_client -tls1_3 → our server', () => {
     expect(cli.output(), show(cli)).toMatch(/SSL alert number 116/);
   });
 
+  it('our server with requireCert and an untrusted s_client certificate: verification fails, s_client gets the alert', async () => {
+    const set = certs.p256;
+    const other = certs.rsa2048;
+    const l = await listen();
+    const cli = runOpensslClient(
+      ['-tls1_3', '-CAfile', set.chain.rootPath, '-servername', 'localhost', '-cert', other.client.certPath, '-key', other.client.keyPath, '-cert_chain', other.chain.intermediatesPath],
+      'never answered\n',
+      { port: l.port },
+    );
+    const sock = await acceptFrom(l, cli);
+    const conn = ourServer({ certificate: serverCert(set.chain), requestCert: true, requireCert: true, verifier: verifierFor(set.chain) });
+    const p = pump(conn, sock);
+    const err = await rejectionOf(within(p.handshake, T, () => describeConn(conn)), () => `${describeConn(conn)}${show(cli)}`);
+    expect(err.code, `${err.message}${show(cli)}`).toBe('UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+    const m = await cli.waitForMatch(/SSL alert number (\d+)/, T);
+    expect(Number(m[1]), show(cli)).toBe(err.alert);
+  });
+
   it('our server with requestCert only and s_client without a certificate: accepted, no peer certificate', async () => {
     const set = certs.p256;
     const run = await sClientToServer(set, [], { requestCert: true, verifier: verifierFor(set.chain) }, 'anonymous');
     await answerAndClose(run, 'anonymous');
     expect(run.conn.peerCertificates.length).toBe(0);
     expect(run.cli.output(), show(run.cli)).toMatch(/^Requested Signature Algorithms: /m);
+  });
+});
+
+// ─────────────────────────────────────────────────────────────── record layer, key schedule, KeyUpdate
+
+/** NSS key log lines of a file (openssl -keylogfile), without comments / blank lines. */
+async function keylogFile(path: string): Promise<string[]> {
+  const text = await readFile(path, 'utf8');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !l.startsWith('#'));
+}
+
+describe('record layer and key schedule against openssl', () => {
+  it('our client ← s_server -max_send_frag 512 -record_padding 256 -no_middlebox (fragmented flight, padded records)', async () => {
+    const run = await clientToSServer(certs.rsa2048, ['-max_send_frag', '512', '-record_padding', '256', '-no_middlebox'], {});
+    await checkSServerSummaryAfter(run);
+    await echoAndClose(run, 'x'.repeat(2000)); // the answer comes back in 512-byte padded records
+  });
+
+  it('s_client -max_send_frag 512 -record_padding 256 -no_middlebox with a client chain → our server', async () => {
+    const set = certs.rsa2048;
+    const line = 'y'.repeat(1500);
+    const run = await sClientToServer(
+      set,
+      ['-max_send_frag', '512', '-record_padding', '256', '-no_middlebox', '-cert', set.client.certPath, '-key', set.client.keyPath, '-cert_chain', set.chain.intermediatesPath],
+      { requestCert: true, requireCert: true, verifier: verifierFor(set.chain) },
+      line,
+    );
+    await answerAndClose(run, line);
+    expect(run.conn.peerVerification?.authorized, show(run.cli)).toBe(true);
+    checkSClientSummary(run.cli, run.conn, 'rsa2048');
+  });
+
+  it('our client with middleboxCompat: false against s_server', async () => {
+    const run = await clientToSServer(certs.p256, [], { middleboxCompat: false });
+    await echoAndClose(run, 'no middlebox compat');
+  });
+
+  const unimplemented = [['-maxfraglen', '512'], ['-enable_pha'], ['-status']].map((args) => ({ args, name: args.join(' ') }));
+  it.each(unimplemented)('s_client $name (an extension we do not implement) → our server ignores it', async ({ args }) => {
+    const run = await sClientToServer(certs.p256, args, {}, 'extension');
+    await answerAndClose(run, 'extension');
+    checkSClientSummary(run.cli, run.conn, 'p256');
+  });
+
+  it.each(SUITES)('key log: our client and s_server -keylogfile write the same lines ($name)', async (suite) => {
+    const path = join(makeTempDir('puretls-interop-keylog-'), 'server.keylog');
+    const run = await clientToSServer(certs.p256, ['-keylogfile', path, '-ciphersuites', suite.name], {});
+    const ours: string[] = [];
+    run.conn.on('keylog', (l) => ours.push(l));
+    await echoAndClose(run, 'keylog');
+    const theirs = await keylogFile(path);
+    expect(ours.length).toBe(5);
+    expect([...ours].sort(), show(run.srv)).toEqual([...theirs].sort());
+  });
+
+  it.each(SUITES)('key log: s_client -keylogfile and our server write the same lines ($name)', async (suite) => {
+    const path = join(makeTempDir('puretls-interop-keylog-'), 'client.keylog');
+    const run = await sClientToServer(certs.p256, ['-keylogfile', path, '-ciphersuites', suite.name], {}, 'the key log');
+    const ours: string[] = [];
+    run.conn.on('keylog', (l) => ours.push(l));
+    await answerAndClose(run, 'the key log');
+    const theirs = await keylogFile(path);
+    expect(ours.length).toBe(5);
+    expect([...ours].sort(), show(run.cli)).toEqual([...theirs].sort());
+  });
+
+  it('KeyUpdate both ways with s_server: its "K" (update_requested) is answered, ours is honoured', async () => {
+    const set = certs.p256;
+    const srv = await startOpensslServer(['-tls1_3', '-msg', '-naccept', '1', '-cert', set.chain.leaf.certPath, '-key', set.chain.leaf.keyPath, '-cert_chain', set.chain.intermediatesPath]);
+    const conn = ourClient({ verifier: verifierFor(set.chain) });
+    const events: string[] = [];
+    conn.on('keyUpdate', (e) => events.push(`${e.direction}:${e.type}`));
+    const p = connectOurs(conn, srv.port);
+    await within(p.handshake, T, () => `${describeConn(conn)}${show(srv)}`);
+    p.send('before\n');
+    await srv.waitFor(/before/, T);
+
+    // s_server sends KeyUpdate(update_requested); we must answer with one of ours.
+    let mark = srv.mark();
+    srv.write('K\n');
+    await srv.waitFor(/^SSL_do_handshake -> 1$/m, T, mark);
+    await within(
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (!events.includes(`sent:${KeyUpdateType.NOT_REQUESTED}`)) return;
+          conn.off('keyUpdate', check);
+          resolve();
+        };
+        conn.on('keyUpdate', check);
+        check();
+      }),
+      T,
+      () => `no KeyUpdate sent; events ${events.join(',')}${show(srv)}`,
+    );
+    expect(events).toEqual([`received:${KeyUpdateType.REQUESTED}`, `sent:${KeyUpdateType.NOT_REQUESTED}`]);
+    await srv.waitFor(/^<<< TLS 1\.3, Handshake \[length 0005\], KeyUpdate$/m, T, mark);
+    mark = srv.mark();
+    srv.write('from openssl after its update\n');
+    await p.waitForData((b) => b.includes('from openssl after its update\n'), T);
+    p.send('ours after their update\n');
+    await srv.waitFor(/ours after their update/, T, mark);
+
+    // Our KeyUpdate(update_requested): s_server answers with its own (sent with its next write).
+    conn.keyUpdate(KeyUpdateType.REQUESTED);
+    mark = srv.mark();
+    p.send('after our update\n');
+    await srv.waitFor(/after our update/, T, mark);
+    expect(srv.stdout().slice(mark.stdout), show(srv)).toMatch(/^<<< TLS 1\.3, Handshake \[length 0005\], KeyUpdate\n {4}18 00 00 01 01$/m);
+    srv.write('answer\n');
+    await p.waitForData((b) => b.includes('answer\n'), T);
+    expect(events.slice(2)).toEqual([`sent:${KeyUpdateType.REQUESTED}`, `received:${KeyUpdateType.NOT_REQUESTED}`]);
+    await p.end();
+    await srv.waitForExit(T);
+  });
+});
+
+describe('KeyUpdate from s_client', () => {
+  it('s_client "K" (update_requested) → our server answers; data flows both ways after', async () => {
+    const set = certs.p256;
+    const l = await listen();
+    const cli = runOpensslClient(['-tls1_3', '-msg', '-CAfile', set.chain.rootPath, '-servername', 'localhost'], undefined, { port: l.port });
+    const sock = await acceptFrom(l, cli);
+    const conn = ourServer({ certificate: serverCert(set.chain) });
+    const events: string[] = [];
+    conn.on('keyUpdate', (e) => events.push(`${e.direction}:${e.type}`));
+    const p = pump(conn, sock);
+    await within(p.handshake, T, () => `${describeConn(conn)}${show(cli)}`);
+    await cli.waitFor(/^New, TLSv1\.3, Cipher is /m, T);
+    let mark = cli.mark();
+    cli.write('K\n');
+    await cli.waitFor(/^KEYUPDATE$/m, T, mark);
+    // Our answer goes out as soon as the request is read (the pump reads after every receive).
+    await cli.waitFor(/^<<< TLS 1\.3, Handshake \[length 0005\], KeyUpdate$/m, T, mark);
+    expect(events).toEqual([`received:${KeyUpdateType.REQUESTED}`, `sent:${KeyUpdateType.NOT_REQUESTED}`]);
+    mark = cli.mark();
+    cli.write('data after the update\n');
+    await p.waitForData((b) => b.includes('data after the update\n'), T);
+    p.send('answer after the update\n');
+    await cli.waitFor(/answer after the update/, T, mark);
+    await p.end();
+    await cli.waitForExit(T);
+  });
+});
+
+/** Wait for and check s_server -rev's summary after the handshake. */
+async function checkSServerSummaryAfter(run: ServerRun): Promise<void> {
+  await within(run.p.handshake, T, () => `${describeConn(run.conn)}${show(run.srv)}`);
+  await checkSServerSummary(run.srv, run.conn);
+}
+
+// ─────────────────────────────────────────────────────────────── negotiation details
+
+describe('negotiation details against openssl', () => {
+  it('our client sends shares for X25519 and P-256, s_server -groups P-256 picks the second: no HelloRetryRequest', async () => {
+    const run = await clientToSServer(certs.p256, ['-groups', 'P-256'], {
+      groups: [NamedGroup.x25519, NamedGroup.secp256r1],
+      keyShareGroups: [NamedGroup.x25519, NamedGroup.secp256r1],
+    });
+    await checkSServerSummaryAfter(run);
+    expect(run.conn.negotiated.helloRetry ?? false).toBe(false);
+    expect(groupName(run.conn.negotiated.group)).toBe('P-256');
+    await echoAndClose(run, 'two shares');
+  });
+
+  const rsaSchemes = [
+    { scheme: SignatureScheme.rsa_pss_rsae_sha384, openssl: 'rsa_pss_rsae_sha384', digest: 'SHA384' },
+    { scheme: SignatureScheme.rsa_pss_rsae_sha512, openssl: 'rsa_pss_rsae_sha512', digest: 'SHA512' },
+  ];
+  it.each(rsaSchemes)('s_client -sigalgs $openssl: our server signs with it', async ({ scheme, openssl: name, digest }) => {
+    const run = await sClientToServer(certs.rsa2048, ['-sigalgs', name], {}, 'sigalgs');
+    await answerAndClose(run, 'sigalgs');
+    expect(run.conn.negotiated.signatureScheme).toBe(scheme);
+    expect(run.cli.output(), show(run.cli)).toMatch(new RegExp(`^Peer signing digest: ${digest}$`, 'm'));
+    checkSClientSummary(run.cli, run.conn, 'rsa2048');
+  });
+
+  it.each(rsaSchemes)('our client signatureSchemes [$openssl]: s_server signs with it', async ({ scheme }) => {
+    const run = await clientToSServer(certs.rsa2048, [], { signatureSchemes: [scheme] });
+    await echoAndClose(run, 'sigalgs');
+    expect(run.conn.negotiated.peerSignatureScheme).toBe(scheme);
+  });
+
+  it.each(rsaSchemes)('s_server -client_sigalgs $openssl: our client certificate signs with it', async ({ scheme, openssl: name, digest }) => {
+    const set = certs.rsa2048;
+    const run = await clientToSServer(set, ['-Verify', '1', '-CAfile', set.chain.rootPath, '-verify_return_error', '-client_sigalgs', name], {
+      certificate: clientCert(set),
+    });
+    await echoAndClose(run, 'client sigalgs');
+    expect(run.conn.negotiated.signatureScheme).toBe(scheme);
+    expect(run.srv.output(), show(run.srv)).toMatch(new RegExp(`^Hash used: ${digest}$`, 'm'));
+  });
+
+  it('ECDSA P-384 certificates (ecdsa_secp384r1_sha384) both ways, with client authentication', async () => {
+    const chain = await makeChain('p384');
+    const client = await makeCert({ keyType: 'p384', cn: 'puretls test client', san: [], ca: chain.intermediate, tag: 'interop-client' });
+    const set: CertSet = { chain, client, clientChainPem: client.certPem + chain.intermediate.certPem };
+    const a = await clientToSServer(set, ['-Verify', '1', '-CAfile', chain.rootPath, '-verify_return_error'], { certificate: clientCert(set) });
+    await echoAndClose(a, 'p384 client');
+    expect(a.conn.negotiated.peerSignatureScheme).toBe(SignatureScheme.ecdsa_secp384r1_sha384);
+    expect(a.conn.negotiated.signatureScheme).toBe(SignatureScheme.ecdsa_secp384r1_sha384);
+    expect(a.srv.output(), show(a.srv)).toMatch(/^Hash used: SHA384$/m);
+
+    const b = await sClientToServer(
+      set,
+      ['-cert', client.certPath, '-key', client.keyPath, '-cert_chain', chain.intermediatesPath],
+      { requestCert: true, requireCert: true, verifier: verifierFor(chain) },
+      'p384 server',
+    );
+    await answerAndClose(b, 'p384 server');
+    expect(b.conn.negotiated.signatureScheme).toBe(SignatureScheme.ecdsa_secp384r1_sha384);
+    expect(b.conn.negotiated.peerSignatureScheme).toBe(SignatureScheme.ecdsa_secp384r1_sha384);
+    expect(b.cli.output(), show(b.cli)).toMatch(/^Peer signing digest: SHA384$/m);
+  }, 30_000);
+
+  it('a Certificate message over 16 KiB (spans records) both ways', async () => {
+    const base = certs.p256;
+    // A leaf with a 20 000-character comment: its Certificate message needs two records.
+    const big = await makeCert({ keyType: 'p256', ca: base.chain.intermediate, addext: [`nsComment=${'z'.repeat(20_000)}`], tag: 'interop-big' });
+    expect(big.certDer.length).toBeGreaterThan(16_384);
+    const set: CertSet = { ...base, chain: { ...base.chain, leaf: big } };
+
+    const a = await clientToSServer(set, [], {});
+    await checkSServerSummaryAfter(a);
+    expect(Buffer.from(a.conn.peerCertificates[0]!).equals(big.certDer)).toBe(true);
+    await echoAndClose(a, 'big certificate from openssl');
+
+    const b = await sClientToServer(set, [], {}, 'big certificate from us');
+    await answerAndClose(b, 'big certificate from us');
+    checkSClientSummary(b.cli, b.conn, 'p256');
   });
 });

@@ -1,0 +1,236 @@
+/**
+ * TlsSocket's controls and node:tls / net.Socket accessors that need no IO
+ * loop of their own: exporters, Finished values, key updates, max fragment,
+ * and the transport's addresses and socket options.
+ */
+import net from 'node:net';
+import { Duplex } from 'node:stream';
+import type { KeyUpdateType } from '../common/constants.js';
+import { TlsError } from '../common/errors.js';
+import type { Connection } from '../ssl/connection.js';
+import { parseCertificate } from '../x509/certificate.js';
+import type { DefaultVerifyResult } from '../x509/default-verifier.js';
+import { codedError } from './options.js';
+import { toPeerCertificate, type PeerCertificate } from './secure-context.js';
+import type { SocketSetup } from './setup.js';
+
+type Callback = (err?: Error | null) => void;
+
+function argType(name: string, expected: string, value: unknown): Error {
+  const got = value === null ? 'null' : typeof value;
+  return codedError(new TypeError(`The "${name}" argument must be ${expected}. Received type ${got}`), 'ERR_INVALID_ARG_TYPE');
+}
+
+function notEstablished(): Error {
+  return codedError(new Error('TLS socket connection must be securely established'), 'ERR_TLS_INVALID_STATE');
+}
+
+export abstract class SocketControls extends Duplex {
+  /** node: always true on a TLS socket. */
+  readonly encrypted = true;
+  /** The peer's certificate verified (and, client side, matched the name). */
+  authorized = false;
+  /** Why not: a code such as 'ERR_TLS_CERT_ALTNAME_INVALID' or 'UNABLE_TO_GET_ISSUER_CERT'. */
+  authorizationError: string | undefined = undefined;
+  /** The negotiated ALPN protocol; false when none; null before the handshake. */
+  alpnProtocol: string | false | null = null;
+  /** Server: the SNI the client sent (false when none). Client: the SNI we sent. */
+  servername: string | false | null = null;
+  /** True until the handshake completes. */
+  secureConnecting = true;
+  abstract readonly transport: Duplex;
+  protected abstract conn: Connection | null;
+  protected abstract readonly setup: SocketSetup;
+  protected established = false;
+  protected timer: NodeJS.Timeout | undefined;
+  /** Hand the Connection's output to the transport; cb when it was accepted. */
+  protected abstract flush(cb?: Callback): void;
+  protected abstract fail(err: Error): void;
+  private maxFragment: number | undefined;
+  private timeoutForwarded = false;
+
+  /** The handshake completed: fill in node's properties. */
+  protected establish(conn: Connection): void {
+    this.established = true;
+    this.secureConnecting = false;
+    clearTimeout(this.timer);
+    this.alpnProtocol = conn.alpnProtocol;
+    const v = conn.peerVerification;
+    if (this.setup.role === 'server') {
+      this.servername = conn.negotiated.serverName ?? false;
+      if (!this.setup.requestCert) return;
+      if (!v) {
+        this.authorizationError = 'UNABLE_TO_GET_ISSUER_CERT'; // node's value when the client sent no certificate
+        return;
+      }
+    }
+    this.authorized = v?.authorized ?? false;
+    if (v?.error) {
+      const cause = (v.error as Error & { cause?: { code?: unknown } }).cause;
+      this.authorizationError = typeof cause?.code === 'string' ? cause.code : v.error.code;
+    }
+  }
+
+  // ---- node:tls accessors -------------------------------------------------------
+
+  /** 'TLSv1.3' once connected, else null. */
+  getProtocol(): string | null {
+    return this.established ? (this.conn?.protocol ?? null) : null;
+  }
+
+  /** { name: OpenSSL name, standardName: IANA name, version }. */
+  getCipher(): { name: string; standardName: string; version: string } | undefined {
+    const s = this.conn?.cipherSuite;
+    if (!s || !this.established) return undefined;
+    return { name: s.opensslName, standardName: s.name, version: this.conn!.protocol ?? 'TLSv1.3' };
+  }
+
+  /** node's getPeerCertificate: {} when none; `detailed` links issuerCertificate along the chain. */
+  getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
+    const conn = this.conn;
+    const ders = conn?.peerCertificates ?? [];
+    if (!conn || ders.length === 0) return {};
+    const v = conn.peerVerification as Partial<DefaultVerifyResult> | null;
+    if (v && typeof v.peerCertificate === 'function') return toPeerCertificate(v.peerCertificate(), detailed);
+    const [leaf, ...rest] = ders.map((d) => parseCertificate(d));
+    return toPeerCertificate(leaf!.toDetailed(rest), detailed);
+  }
+
+  /** RFC 8446 §7.5 exporter, as node's exportKeyingMaterial(length, label[, context]). */
+  exportKeyingMaterial(length: number, label: string, context?: ArrayBufferView): Buffer {
+    if (typeof length !== 'number') throw argType('length', 'of type number', length);
+    if (!Number.isInteger(length) || length < 1 || length > 0xffffffff) {
+      throw codedError(new RangeError(`The value of "length" is out of range. It must be >= 1 && <= 4294967295. Received ${length}`), 'ERR_OUT_OF_RANGE');
+    }
+    if (typeof label !== 'string') throw argType('label', 'of type string', label);
+    if (context !== undefined && !ArrayBuffer.isView(context)) throw argType('context', 'an instance of Buffer, TypedArray, or DataView', context);
+    const conn = this.conn;
+    if (!conn || !conn.handshakeComplete) throw notEstablished();
+    const ctx = context === undefined ? undefined : new Uint8Array(context.buffer, context.byteOffset, context.byteLength);
+    const out = conn.exportKeyingMaterial(length, label, ctx);
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  }
+
+  /** The largest record plaintext we send (512..16384); false when out of range. */
+  setMaxSendFragment(size: number): boolean {
+    if (typeof size !== 'number') throw argType('size', 'of type number', size);
+    if (!Number.isInteger(size) || size < 512 || size > 16384) return false;
+    this.maxFragment = size;
+    this.applyMaxSendFragment();
+    return true;
+  }
+
+  protected applyMaxSendFragment(): void {
+    if (this.maxFragment !== undefined) this.conn?.setMaxSendFragment(this.maxFragment);
+  }
+
+  /** Our Finished verify_data, once sent. */
+  getFinished(): Buffer | undefined {
+    const f = this.conn?.negotiated.finished;
+    return f ? Buffer.from(f) : undefined;
+  }
+
+  /** The peer's Finished verify_data, once received. */
+  getPeerFinished(): Buffer | undefined {
+    const f = this.conn?.negotiated.peerFinished;
+    return f ? Buffer.from(f) : undefined;
+  }
+
+  /** Session resumption is not implemented yet. */
+  getSession(): Buffer | undefined {
+    return undefined;
+  }
+
+  isSessionReused(): boolean {
+    return false;
+  }
+
+  /**
+   * Schedule a TLS 1.3 KeyUpdate (SSL_key_update). It is sent by the next
+   * write or read, or at once by doHandshake().
+   * @throws {RangeError} on a bad type; TlsError ERR_TLS_INVALID_STATE before the handshake
+   */
+  keyUpdate(type: KeyUpdateType): void {
+    const conn = this.conn;
+    if (!conn) throw TlsError.invalidState('keyUpdate: the handshake is not complete');
+    conn.keyUpdate(type);
+  }
+
+  /** The scheduled, not yet sent key update (SSL_get_key_update_type). */
+  getKeyUpdateType(): KeyUpdateType {
+    const conn = this.conn;
+    return conn ? conn.getKeyUpdateType() : (-1 as KeyUpdateType);
+  }
+
+  /**
+   * Flush pending actions now (SSL_do_handshake): resolves once the bytes
+   * were handed to the transport.
+   */
+  doHandshake(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const conn = this.conn;
+      if (!conn || this.destroyed) return reject(notEstablished());
+      try {
+        conn.doHandshake();
+      } catch (e) {
+        const err = e instanceof Error ? e : new Error(String(e));
+        if (!(e instanceof TlsError && e.code === 'ERR_TLS_INVALID_STATE')) this.fail(err);
+        return reject(err);
+      }
+      this.flush((err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  // ---- net.Socket pass-throughs (when the transport is one) --------------------
+
+  private get netSocket(): net.Socket | undefined {
+    return this.transport instanceof net.Socket ? this.transport : undefined;
+  }
+  get remoteAddress(): string | undefined {
+    return this.netSocket?.remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return this.netSocket?.remotePort;
+  }
+  get remoteFamily(): string | undefined {
+    return this.netSocket?.remoteFamily;
+  }
+  get localAddress(): string | undefined {
+    return this.netSocket?.localAddress;
+  }
+  get localPort(): number | undefined {
+    return this.netSocket?.localPort;
+  }
+  address(): net.AddressInfo | Record<string, never> {
+    return this.netSocket?.address() ?? {};
+  }
+  setNoDelay(noDelay?: boolean): this {
+    this.netSocket?.setNoDelay(noDelay);
+    return this;
+  }
+  setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    this.netSocket?.setKeepAlive(enable, initialDelay);
+    return this;
+  }
+  /** Idle timeout of the transport; 'timeout' is re-emitted here. */
+  setTimeout(ms: number, cb?: () => void): this {
+    const s = this.netSocket;
+    if (s) {
+      if (!this.timeoutForwarded) {
+        this.timeoutForwarded = true;
+        s.on('timeout', () => this.emit('timeout'));
+      }
+      s.setTimeout(ms);
+    }
+    if (cb) this.once('timeout', cb);
+    return this;
+  }
+  ref(): this {
+    this.netSocket?.ref();
+    return this;
+  }
+  unref(): this {
+    this.netSocket?.unref();
+    return this;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * createServer(): node:tls's tls.createServer. A net.Server whose raw
+ * connections become server-side TlsSockets.
+ *
+ * Events: 'secureConnection'(tlsSocket), 'tlsClientError'(err, tlsSocket)
+ * for connections that fail before the handshake completes (including
+ * ERR_TLS_HANDSHAKE_TIMEOUT), 'keylog'(line, tlsSocket), and net.Server's.
+ */
+import net from 'node:net';
+import { invalidArgType, type SecureContextOptions, type TlsServerOptions } from './options.js';
+import { SecureContext } from './secure-context.js';
+import { serverSetup, type SocketSetup } from './setup.js';
+import { TlsSocket } from './socket.js';
+
+type SecureConnectionListener = (socket: TlsSocket) => void;
+
+function hostnamePattern(hostname: string): RegExp {
+  // node's addContext: '*' stands for one label.
+  const escaped = hostname.replace(/[.^$+?\-\\[\]{}()|]/g, '\\$&').replaceAll('*', '[^.]*');
+  return new RegExp(`^${escaped}$`, 'i');
+}
+
+export class TlsServer extends net.Server {
+  private options: TlsServerOptions;
+  private setup!: SocketSetup;
+  private sniCallback = false;
+  private readonly contexts: { pattern: RegExp; context: SecureContext }[] = [];
+
+  /** @throws {TypeError|RangeError} on a bad option (named in the message) */
+  constructor(options: TlsServerOptions = {}, secureConnectionListener?: SecureConnectionListener) {
+    super({ allowHalfOpen: true });
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
+    this.options = { ...options };
+    this.configure(this.options);
+    this.on('connection', (raw: net.Socket) => this.accept(raw));
+    if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+  }
+
+  private configure(options: TlsServerOptions): void {
+    const { setup, sni } = serverSetup(options, {
+      server: this,
+      extraSni: (name) => this.contexts.find((c) => c.pattern.test(name))?.context,
+    });
+    this.setup = setup;
+    this.sniCallback = sni;
+  }
+
+  private accept(raw: net.Socket): void {
+    const useSni = this.sniCallback || this.contexts.length > 0;
+    const setup = useSni ? this.setup : { ...this.setup, selectContext: undefined };
+    const { allowHalfOpen, highWaterMark } = this.options;
+    // The socket reports to this server: 'secureConnection' or 'tlsClientError'.
+    new TlsSocket(raw, { isServer: true, ...(allowHalfOpen !== undefined ? { allowHalfOpen } : {}), ...(highWaterMark ? { highWaterMark } : {}) }, setup);
+  }
+
+  /** node's server.addContext: the context for client SNI names matching `hostname` ('*' = one label). */
+  addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
+    if (typeof hostname !== 'string' || hostname === '') throw invalidArgType('hostname', 'a non-empty string', hostname);
+    const sc = context instanceof SecureContext ? context : new SecureContext(context);
+    this.contexts.unshift({ pattern: hostnamePattern(hostname), context: sc }); // the latest added wins
+  }
+
+  /** node's server.setSecureContext: new connections use these options (merged over the old ones). */
+  setSecureContext(options: SecureContextOptions): void {
+    const merged = { ...this.options, ...options };
+    this.configure(merged);
+    this.options = merged;
+  }
+}
+
+/** node's tls.createServer. */
+export function createServer(secureConnectionListener?: SecureConnectionListener): TlsServer;
+export function createServer(options: TlsServerOptions, secureConnectionListener?: SecureConnectionListener): TlsServer;
+export function createServer(
+  options?: TlsServerOptions | SecureConnectionListener,
+  secureConnectionListener?: SecureConnectionListener,
+): TlsServer {
+  if (typeof options === 'function') return new TlsServer({}, options);
+  return new TlsServer(options ?? {}, secureConnectionListener);
+}

@@ -1,0 +1,139 @@
+/**
+ * From node:tls options to what one TlsSocket needs: the core context, the
+ * name to ask for and check (client), the SNI context selection (server),
+ * the handshake timeout. Computed once per connect() or once per server.
+ */
+import type { TlsContext } from '../ssl/context.js';
+import { invalidArgType, parseAlpn, parseTimeout, type ConnectOptions, type TlsServerOptions, type TlsSocketOptions } from './options.js';
+import { SecureContext, tlsContextFor, type CheckServerIdentity, type ContextParams } from './secure-context.js';
+
+/** What a server-side socket reports to its server (net.Server / EventEmitter shape). */
+export interface ServerHooks {
+  emit(event: string | symbol, ...args: unknown[]): boolean;
+  listenerCount(event: string | symbol): number;
+}
+
+export type SelectContext = (servername: string, cb: (err: Error | null, ctx?: TlsContext) => void) => void;
+
+/** How one TlsSocket is wired. */
+export interface SocketSetup {
+  readonly role: 'client' | 'server';
+  /** The context to use (server: the default, before any SNI choice). */
+  readonly context: TlsContext;
+  /** Client: the SNI to send (not sent when an IP literal) and the name to check. */
+  readonly serverName?: string | undefined;
+  /** Server: choose a context by the client's SNI (asynchronously). */
+  readonly selectContext?: SelectContext | undefined;
+  readonly server?: ServerHooks | undefined;
+  /** Fail the handshake after this many ms (0 or undefined: never). */
+  readonly handshakeTimeout?: number | undefined;
+  /** Server: a client certificate was asked for (node's `authorized` rules). */
+  readonly requestCert: boolean;
+}
+
+export const DEFAULT_SERVER_HANDSHAKE_TIMEOUT = 120_000;
+
+function checkObject(options: unknown): void {
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
+}
+
+function secureContextOf(options: ConnectOptions | TlsServerOptions): SecureContext {
+  if (options.secureContext === undefined) return new SecureContext(options);
+  if (!(options.secureContext instanceof SecureContext)) {
+    throw invalidArgType('secureContext', 'a SecureContext from createSecureContext()', options.secureContext);
+  }
+  return options.secureContext;
+}
+
+/** connect() / a client TlsSocket. Throws synchronously on a bad option. */
+export function clientSetup(options: ConnectOptions): SocketSetup {
+  checkObject(options);
+  const sc = secureContextOf(options);
+  if (options.rejectUnauthorized !== undefined && typeof options.rejectUnauthorized !== 'boolean') {
+    throw invalidArgType('rejectUnauthorized', 'a boolean', options.rejectUnauthorized);
+  }
+  const check = options.checkServerIdentity;
+  if (check !== undefined && typeof check !== 'function') throw invalidArgType('checkServerIdentity', 'a function', check);
+  if (options.servername !== undefined && typeof options.servername !== 'string') throw invalidArgType('servername', 'a string', options.servername);
+  if (options.host !== undefined && typeof options.host !== 'string') throw invalidArgType('host', 'a string', options.host);
+  if (options.session !== undefined && !(options.session instanceof Uint8Array)) throw invalidArgType('session', 'a Buffer', options.session);
+  // node: the name checked is servername || host || 'localhost'; an IP literal is checked but never sent as SNI.
+  const serverName = options.servername || options.host || 'localhost';
+  const params: ContextParams = {
+    role: 'client',
+    alpnProtocols: parseAlpn(options.ALPNProtocols),
+    rejectUnauthorized: options.rejectUnauthorized !== false,
+    checkServerIdentity: check as CheckServerIdentity | undefined,
+  };
+  return {
+    role: 'client',
+    context: tlsContextFor(sc, params),
+    serverName,
+    handshakeTimeout: parseTimeout('handshakeTimeout', options.handshakeTimeout),
+    requestCert: false,
+  };
+}
+
+/**
+ * createServer() / a server TlsSocket. `extraSni` (the server's addContext
+ * table) is consulted when there is no SNICallback.
+ */
+export function serverSetup(
+  options: TlsServerOptions,
+  hooks: { server?: ServerHooks; extraSni?: (servername: string) => SecureContext | undefined } = {},
+): { setup: SocketSetup; sni: boolean } {
+  checkObject(options);
+  const sc = secureContextOf(options);
+  if (options.requestCert !== undefined && typeof options.requestCert !== 'boolean') throw invalidArgType('requestCert', 'a boolean', options.requestCert);
+  if (options.rejectUnauthorized !== undefined && typeof options.rejectUnauthorized !== 'boolean') {
+    throw invalidArgType('rejectUnauthorized', 'a boolean', options.rejectUnauthorized);
+  }
+  const callback = options.SNICallback;
+  if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('SNICallback', 'a function', callback);
+  const params: ContextParams = {
+    role: 'server',
+    alpnProtocols: parseAlpn(options.ALPNProtocols),
+    rejectUnauthorized: options.rejectUnauthorized !== false,
+    requestCert: options.requestCert === true,
+  };
+  const context = tlsContextFor(sc, params);
+  const cache = new WeakMap<SecureContext, TlsContext>([[sc, context]]);
+  const contextFor = (chosen: SecureContext): TlsContext => {
+    let c = cache.get(chosen);
+    if (!c) cache.set(chosen, (c = tlsContextFor(chosen, params)));
+    return c;
+  };
+  const selectContext: SelectContext = (servername, cb) => {
+    const done = (err: Error | null, chosen?: SecureContext): void => {
+      if (err) return cb(err);
+      if (chosen === undefined || chosen === null) return cb(null, context);
+      if (!(chosen instanceof SecureContext)) return cb(invalidArgType('SNICallback context', 'a SecureContext', chosen));
+      try {
+        cb(null, contextFor(chosen));
+      } catch (e) {
+        cb(e instanceof Error ? e : new Error(String(e)));
+      }
+    };
+    if (callback) return callback(servername, done);
+    done(null, hooks.extraSni?.(servername));
+  };
+  const timeout = parseTimeout('handshakeTimeout', options.handshakeTimeout) ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT;
+  return {
+    setup: {
+      role: 'server',
+      context,
+      selectContext,
+      server: hooks.server,
+      handshakeTimeout: timeout,
+      requestCert: params.requestCert === true,
+    },
+    sni: callback !== undefined,
+  };
+}
+
+/** A standalone `new TlsSocket(transport, options)`: the role from `isServer`; SNI only with an SNICallback. */
+export function setupFromOptions(options: TlsSocketOptions): SocketSetup {
+  if (options === null || typeof options !== 'object' || !options.isServer) return clientSetup(options);
+  const { setup, sni } = serverSetup(options);
+  return sni ? setup : { ...setup, selectContext: undefined };
+}
