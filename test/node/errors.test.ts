@@ -200,4 +200,15 @@ describe('bad use', () => {
     sock.resume();
     await once(sock, 'end');
   });
+
+  it("node's positional form connect(port, host, options, cb), ALPN as an array of Buffers", async () => {
+    const srv = tls.createServer({ cert: certs.cert, key: certs.key, ALPNProtocols: ['b'] }, (s) => s.end('hi'));
+    const port = await listen(srv);
+    let called = false;
+    const sock = track(connect(port, '127.0.0.1', { ca: certs.ca, ALPNProtocols: [Buffer.from('a'), Buffer.from('b')] }, () => (called = true)));
+    expect((await collect(sock)).toString()).toBe('hi');
+    expect(called).toBe(true);
+    expect(sock.alpnProtocol).toBe('b');
+    expect(sock.remotePort).toBe(port);
+  });
 });

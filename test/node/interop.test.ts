@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import tls from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { KeyUpdateType } from '../../src/common/constants.js';
 import { connect, createServer, type TlsSocket } from '../../src/node/index.js';
 import { certsFor, clientCertFor, collect, installCleanup, listen, track, type Certs, type KeyType } from './support.js';
 
@@ -129,5 +130,34 @@ describe.each(KEY_TYPES)('TLS 1.3 with node:tls, %s certificates', (k) => {
     expectMirror(clientSeen, serverSeen!, k);
     expect([...serverLines].sort()).toEqual([...clientLines].sort());
     expect(serverLines).toHaveLength(5);
+  });
+});
+
+describe('KeyUpdate against node:tls', () => {
+  it('as the first record after the handshake, both ways: sent under the old key, answered, data flows', async () => {
+    const { certs } = fixtures.get('p256')!;
+    const nodeSrv = tls.createServer({ cert: certs.cert, key: certs.key }, (s) => s.pipe(s));
+    const nodePort = await listen(nodeSrv);
+    const sock = track(connect({ host: '127.0.0.1', port: nodePort, ca: certs.ca }));
+    await once(sock, 'secureConnect');
+    sock.keyUpdate(KeyUpdateType.REQUESTED);
+    const updates: unknown[] = [];
+    sock.on('keyUpdate', (e) => updates.push(e));
+    sock.end('after update');
+    expect((await collect(sock)).toString()).toBe('after update');
+    expect(updates).toEqual([
+      { direction: 'sent', type: KeyUpdateType.REQUESTED },
+      { direction: 'received', type: KeyUpdateType.NOT_REQUESTED },
+    ]);
+
+    const ours = createServer({ cert: certs.cert, key: certs.key }, (s) => {
+      s.keyUpdate(KeyUpdateType.REQUESTED);
+      s.pipe(s);
+    });
+    const port = await listen(ours);
+    const client = track(tls.connect({ host: '127.0.0.1', port, ca: certs.ca, servername: 'localhost' }));
+    await once(client, 'secureConnect');
+    client.end('server updated first');
+    expect((await collect(client)).toString()).toBe('server updated first');
   });
 });
