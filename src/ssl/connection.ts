@@ -14,6 +14,7 @@ import { RecordDeframer, type RawRecord } from '../record/deframer.js';
 import { ReceiveProtection, SendProtection } from '../record/protection.js';
 import type { VerifyResult } from '../x509/verifier.js';
 import type { TlsContext } from './context.js';
+import { PeerLimits } from './peer-limits.js';
 import { PendingActions } from './pending.js';
 
 export interface ConnectionOptions {
@@ -83,7 +84,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   private secrets: TrafficSecrets13 | null = null;
   private maxSendFragment = MAX_PLAINTEXT;
   /** Counters of what a peer may repeat; reset by application data. */
-  private repeats = { empty: 0, warnings: 0, ccs: 0, keyUpdates: 0, tickets: 0 };
+  private readonly repeats: PeerLimits;
   /** What the user asked for, flushed on the next read/write/doHandshake. */
   readonly pending = new PendingActions();
 
@@ -101,6 +102,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     this.role = role;
     this.serverName = options.serverName;
     this.joiner = new HandshakeJoiner({ maxMessageSize: config.limits.maxHandshakeMessageSize });
+    this.repeats = new PeerLimits(config.limits);
   }
 
   // ---- state --------------------------------------------------------------
@@ -315,18 +317,14 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   keyUpdateReceived(requested: boolean): void {
     // RFC 8446 §5.1: KeyUpdate must end its record (the key changes after it).
     if (!this.joiner.isEmpty) throw TlsError.unexpected('data after KeyUpdate in the same record');
-    if (++this.repeats.keyUpdates > this.config.limits.maxKeyUpdates) {
-      throw new TlsError('ERR_TLS_TOO_MANY', AlertDescription.unexpected_message, 'too many KeyUpdates without application data');
-    }
+    this.repeats.count('keyUpdates');
     this.recvProt.ratchet13();
     if (requested) this.pending.answerKeyUpdate = true;
     this.emit('keyUpdate', { direction: 'received', type: requested ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED });
   }
 
   ticketReceived(msg: HandshakeMessage): void {
-    if (++this.repeats.tickets > this.config.limits.maxTickets) {
-      throw new TlsError('ERR_TLS_TOO_MANY', AlertDescription.unexpected_message, 'too many NewSessionTickets');
-    }
+    this.repeats.count('tickets');
     this.emit('ticket', msg);
   }
 
@@ -462,7 +460,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     if (rec.fragment.length !== 1 || rec.fragment[0] !== 1) throw TlsError.unexpected('bad ChangeCipherSpec');
     const afterFirstHello = this.role === 'client' ? this.started : this.negotiated.clientRandom !== undefined;
     if (this.complete || !afterFirstHello) throw TlsError.unexpected('ChangeCipherSpec outside the handshake');
-    if (++this.repeats.ccs > this.config.limits.maxChangeCipherSpecs) throw TlsError.unexpected('too many ChangeCipherSpec records');
+    this.repeats.count('ccs');
   }
 
   private handshakeRecord(data: Uint8Array): void {
@@ -492,9 +490,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
       return;
     }
     if (description === AlertDescription.user_canceled && level === AlertLevel.warning) {
-      if (++this.repeats.warnings > this.config.limits.maxWarningAlerts) {
-        throw new TlsError('ERR_TLS_TOO_MANY', AlertDescription.unexpected_message, 'too many warning alerts');
-      }
+      this.repeats.count('warnings');
       return;
     }
     // RFC 8446 §6.2: every other alert is fatal, whatever its level.
@@ -504,12 +500,10 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   private applicationRecord(data: Uint8Array): void {
     if (!this.complete) throw TlsError.unexpected('application data before the handshake completed');
     if (data.length === 0) {
-      if (++this.repeats.empty > this.config.limits.maxEmptyRecords) {
-        throw new TlsError('ERR_TLS_TOO_MANY', AlertDescription.unexpected_message, 'too many empty records');
-      }
+      this.repeats.count('empty');
       return;
     }
-    this.repeats = { ...this.repeats, empty: 0, warnings: 0, keyUpdates: 0, tickets: 0 };
+    this.repeats.applicationData();
     this.appIn.push(data);
   }
 }

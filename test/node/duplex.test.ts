@@ -152,6 +152,21 @@ describe('TLS over any Duplex (PassThrough pair)', () => {
   });
 });
 
+describe('destroy()', () => {
+  it('tears down the transport; the peer sees EOF (no close_notify) and ends', async () => {
+    const srv = createServer({ cert: certs.cert, key: certs.key });
+    const port = await listen(srv);
+    const accepted = once(srv, 'secureConnection');
+    const client = track(connect({ host: '127.0.0.1', port, ca: certs.ca }));
+    const [serverSide] = (await accepted) as [TlsSocket];
+    const ended = collect(serverSide);
+    client.destroy();
+    expect(client.transport.destroyed).toBe(true);
+    expect((await ended).length).toBe(0);
+    await once(serverSide, 'close');
+  });
+});
+
 describe('our server over TCP: SNI', () => {
   it('SNICallback picks the context asynchronously; servername is reported', async () => {
     const other = await makeCert({ keyType: 'p256', cn: 'other.example', san: ['DNS:other.example'], ca: certs.chain.intermediate, tag: 'sni' });

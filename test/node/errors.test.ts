@@ -106,6 +106,14 @@ describe('server identity and trust', () => {
     expect(err.code).toBe('ERR_TLS_CERTIFICATE_REQUIRED');
   });
 
+  it("a fatal alert from node (no ALPN in common) ends our client with ERR_TLS_ALERT_RECEIVED", async () => {
+    const port = await nodeServer({ ALPNProtocols: ['only-this'] });
+    const sock = track(connect({ host: '127.0.0.1', port, ca: certs.ca, ALPNProtocols: ['something-else'] }));
+    const [err] = (await once(sock, 'error')) as [CodedError & { alert?: number }];
+    expect(err.code).toBe('ERR_TLS_ALERT_RECEIVED');
+    expect(err.alert).toBe(120); // no_application_protocol
+  });
+
   it('our client that does not trust the server sends its fatal alert before closing', async () => {
     const srv = tls.createServer({ cert: certs.cert, key: certs.key }, () => {});
     const port = await listen(srv);

@@ -247,4 +247,22 @@ describe('TLS 1.3 in-memory pair: features', () => {
     expect(new Set(lines.server)).toEqual(new Set(lines.client));
     for (const l of lines.client!) expect(l).toMatch(/^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]{64}$/);
   });
+
+  it('never sends an IP literal as SNI (RFC 6066 §3), and reports a DNS name on the server', () => {
+    const chain = chains.p256!;
+    for (const ip of ['127.0.0.1', '::1']) {
+      const p = makePair({ certificate: serverCert(chain) }, { verifier: verifierFor(chain), rejectUnauthorized: false }, { serverName: ip });
+      p.client.doHandshake();
+      const ch = p.client.takeOutgoing()!;
+      // server_name extension type 0x0000 with a host_name entry would carry the name bytes.
+      expect(Buffer.from(ch).includes(Buffer.from(ip))).toBe(false);
+      p.server.receive(ch);
+      drive(p.client, p.server);
+      expect(p.server.negotiated.serverName).toBeUndefined();
+    }
+    const named = makePair({ certificate: serverCert(chain) }, { verifier: verifierFor(chain) }, { serverName: 'localhost' });
+    handshake(named);
+    expect(named.server.negotiated.serverName).toBe('localhost');
+    expect(named.client.negotiated.serverName).toBe('localhost');
+  });
 });
