@@ -301,19 +301,13 @@ export interface CliSocket extends Duplex {
   keyUpdate(type: KeyUpdateType): void;
   getKeyUpdateType(): KeyUpdateType;
   doHandshake(): Promise<void>;
+  /** The sans-IO core (null until it exists). */
+  readonly connection: Connection | null;
 }
 
-/**
- * The socket's sans-IO Connection (for -msg, and the group and signature
- * scheme that node:tls's API does not show).
- * WORKAROUND: TlsSocket keeps its Connection in a protected `conn` field;
- * until src/node exposes it (requested: a public `connection` getter), read
- * that field, and fall back to nothing (-msg then says so).
- */
+/** The socket's sans-IO Connection (for -msg, and the group and signature scheme that node:tls's API does not show). */
 export function connectionOf(s: CliSocket): Connection | null {
-  const o = s as unknown as { connection?: unknown; conn?: unknown };
-  const c = o.connection ?? o.conn;
-  return c instanceof Connection ? c : null;
+  return s.connection;
 }
 
 /** node:tls option names (the subset the CLI sets). */

@@ -49,6 +49,15 @@ export abstract class SocketControls extends Duplex {
   private maxFragment: number | undefined;
   private timeoutForwarded = false;
 
+  /**
+   * The sans-IO Connection under this socket, for its events ('message',
+   * 'alert', 'keyUpdate', ...). Null until it exists (a server waiting on
+   * SNICallback creates it after the ClientHello arrives).
+   */
+  get connection(): Connection | null {
+    return this.conn;
+  }
+
   /** The handshake completed: fill in node's properties. */
   protected establish(conn: Connection): void {
     this.established = true;

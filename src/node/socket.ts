@@ -72,7 +72,8 @@ export class TlsSocket extends SocketControls {
     if (this.setup.role === 'client') {
       this.servername = this.setup.serverName && net.isIP(this.setup.serverName) === 0 ? this.setup.serverName : false;
       if (!this.createConnection(this.setup.context)) return;
-      if (transport instanceof net.Socket && transport.connecting) transport.once('connect', () => this.start());
+      // node:tls emits 'connect' when the transport connects, before the handshake.
+      if (transport instanceof net.Socket && transport.connecting) transport.once('connect', () => (this.emit('connect'), this.start()));
       else process.nextTick(() => this.start());
     } else if (!this.setup.selectContext && this.setup.context.certificate) {
       this.createConnection(this.setup.context); // else: peek first (SNI), or refuse on the first bytes

@@ -85,6 +85,8 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   private maxSendFragment = MAX_PLAINTEXT;
   /** Counters of what a peer may repeat; reset by application data. */
   private readonly repeats: PeerLimits;
+  /** Key update generations per direction (N of *_TRAFFIC_SECRET_N in the key log). */
+  private readonly generations = { send: 0, receive: 0 };
   /** What the user asked for, flushed on the next read/write/doHandshake. */
   readonly pending = new PendingActions();
 
@@ -301,6 +303,13 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     this.emit('keylog', `${label} ${toHex(this.negotiated.clientRandom ?? new Uint8Array(32))} ${toHex(secret)}`);
   }
 
+  /** Key log line for an updated traffic secret, as OpenSSL writes it (CLIENT_TRAFFIC_SECRET_N). */
+  private logTrafficSecret(owner: 'client' | 'server', n: number, p: SendProtection | ReceiveProtection): void {
+    if (!this.hasListeners('keylog')) return;
+    const secret = p.trafficSecret;
+    if (secret) this.keylog(`${owner.toUpperCase()}_TRAFFIC_SECRET_${n}`, secret);
+  }
+
   finishHandshake(secrets: TrafficSecrets13): void {
     this.complete = true;
     this.secrets = secrets;
@@ -319,6 +328,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     if (!this.joiner.isEmpty) throw TlsError.unexpected('data after KeyUpdate in the same record');
     this.repeats.count('keyUpdates');
     this.recvProt.ratchet13();
+    this.logTrafficSecret(this.role === 'client' ? 'server' : 'client', ++this.generations.receive, this.recvProt);
     if (requested) this.pending.answerKeyUpdate = true;
     this.emit('keyUpdate', { direction: 'received', type: requested ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED });
   }
@@ -427,6 +437,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
       this.sendHandshake(raw);
       this.sealPending(); // under the old key (RFC 8446 §4.6.3) ...
       this.sendProt.ratchet13(); // ... then ratchet (§7.2)
+      this.logTrafficSecret(this.role, ++this.generations.send, this.sendProt);
       p.answerKeyUpdate = false;
       p.keyUpdate = KeyUpdateType.NONE;
       this.emit('keyUpdate', { direction: 'sent', type });

@@ -303,4 +303,19 @@ describe('receiving KeyUpdate (RFC 8446 §4.6.3, §5.1)', () => {
     expect(sent(p.events.server)).toBe(7_500);
     roundTrip(p.client, p.server, 'done');
   });
+
+  it('logs each updated traffic secret as OpenSSL does (CLIENT_TRAFFIC_SECRET_N / SERVER_TRAFFIC_SECRET_N), the same on both sides', () => {
+    const p = established();
+    const lines = { client: [] as string[], server: [] as string[] };
+    p.client.on('keylog', (l) => lines.client.push(l));
+    p.server.on('keylog', (l) => lines.server.push(l));
+    p.client.keyUpdate(KeyUpdateType.REQUESTED);
+    p.client.doHandshake();
+    drive(p.client, p.server);
+    p.server.doHandshake();
+    drive(p.client, p.server);
+    const labels = (l: string[]) => l.map((x) => x.split(' ')[0]);
+    expect(labels(lines.client)).toEqual(['CLIENT_TRAFFIC_SECRET_1', 'SERVER_TRAFFIC_SECRET_1']);
+    expect(lines.server).toEqual(lines.client);
+  });
 });
