@@ -159,10 +159,13 @@ export abstract class SocketControls extends Duplex {
    * write or read, or at once by doHandshake().
    * @throws {RangeError} on a bad type; TlsError ERR_TLS_INVALID_STATE before the handshake
    */
-  keyUpdate(type: KeyUpdateType): void {
+  keyUpdate(type: KeyUpdateType): true {
     const conn = this.conn;
-    if (!conn) throw TlsError.invalidState('keyUpdate: the handshake is not complete');
-    conn.keyUpdate(type);
+    if (!conn) {
+      if (type !== 0 && type !== 1) throw new RangeError('keyUpdate: type must be KeyUpdateType.NOT_REQUESTED (0) or KeyUpdateType.REQUESTED (1)');
+      throw TlsError.invalidState('keyUpdate: the handshake is not complete');
+    }
+    return conn.keyUpdate(type);
   }
 
   /** The scheduled, not yet sent key update (SSL_get_key_update_type). */
