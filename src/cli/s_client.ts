@@ -13,13 +13,9 @@ import {
   type CliIo,
   type CliSocket,
   type TlsOptions,
-  alpnOption,
-  cipherOption,
-  ciphersuitesOption,
   connectionOf,
   coreFacts,
   errorText,
-  groupsOption,
   keyUpdateCommand,
   openKeylog,
   println,
@@ -29,6 +25,7 @@ import {
   tlsConnect,
   verifyReturn,
   versionOptions,
+  applyCipherFlags,
 } from './session.js';
 
 const CLOSE_GRACE_MS = 2_000;
@@ -77,14 +74,7 @@ export function planClient(argv: readonly string[]): ClientPlan | 'help' {
     if (!/-----BEGIN CERTIFICATE-----/.test(options.cert)) throw new UsageError(`-cert ${certFile}: no PEM certificate in the file`);
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(options.key)) throw new UsageError(`-key ${keyFile ?? certFile}: no PEM private key in the file`);
   }
-  const suites = str(flags, 'ciphersuites');
-  if (suites !== undefined) options.ciphersuites = ciphersuitesOption(suites);
-  const cipher = str(flags, 'cipher');
-  if (cipher !== undefined) cipherOption(cipher); // exits with a clear message until TLS 1.2 lands
-  const groups = str(flags, 'groups');
-  if (groups !== undefined) options.ecdhCurve = groupsOption(groups);
-  const alpn = str(flags, 'alpn');
-  if (alpn !== undefined) options.ALPNProtocols = alpnOption(alpn);
+  applyCipherFlags(flags, options);
   const keylogFile = str(flags, 'keylogfile');
   return {
     host,

@@ -14,13 +14,9 @@ import {
   type CliIo,
   type CliSocket,
   type TlsOptions,
-  alpnOption,
-  cipherOption,
-  ciphersuitesOption,
   connectionOf,
   coreFacts,
   errorText,
-  groupsOption,
   keyUpdateCommand,
   newTicketCommand,
   openKeylog,
@@ -31,6 +27,7 @@ import {
   tlsServer,
   verifyReturn,
   versionOptions,
+  applyCipherFlags,
 } from './session.js';
 import {
   type ConnectionInfo,
@@ -97,14 +94,7 @@ export function planServer(argv: readonly string[]): ServerPlan | 'help' {
   if (verify !== undefined || Verify !== undefined) options.requestCert = true;
   // -Verify: a client without a (valid) certificate is refused (node's requestCert + rejectUnauthorized).
   if (Verify !== undefined) options.rejectUnauthorized = true;
-  const suites = str(flags, 'ciphersuites');
-  if (suites !== undefined) options.ciphersuites = ciphersuitesOption(suites);
-  const cipher = str(flags, 'cipher');
-  if (cipher !== undefined) cipherOption(cipher); // exits with a clear message until TLS 1.2 lands
-  const groups = str(flags, 'groups');
-  if (groups !== undefined) options.ecdhCurve = groupsOption(groups);
-  const alpn = str(flags, 'alpn');
-  if (alpn !== undefined) options.ALPNProtocols = alpnOption(alpn);
+  applyCipherFlags(flags, options);
   const naccept = str(flags, 'naccept');
   const keylogFile = str(flags, 'keylogfile');
   return {

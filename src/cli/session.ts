@@ -10,7 +10,7 @@ import { KeyUpdateType as KeyUpdate, NamedGroup, ProtocolVersion, SignatureSchem
 import { SUITES, suiteByName } from '../crypto/suites.js';
 import { Connection } from '../ssl/connection.js';
 import { TlsContext } from '../ssl/context.js';
-import { UsageError, listFlag } from './args.js';
+import { UsageError, listFlag, str, type ParsedFlags } from './args.js';
 import { connect, createSecureContext, createServer, TlsSocket } from '../node/index.js';
 
 /** The streams a command uses (process's by default; tests pass their own). */
@@ -121,6 +121,18 @@ export function alpnOption(value: string): string[] {
   if (list.length === 0) throw new UsageError('-alpn: empty list');
   for (const p of list) if (Buffer.byteLength(p) > 255) throw new UsageError(`-alpn: protocol name too long: ${p.slice(0, 20)}...`);
   return list;
+}
+
+/** The cipher, group and ALPN flags s_client and s_server share, applied to node:tls options. */
+export function applyCipherFlags(flags: ParsedFlags, options: TlsOptions): void {
+  const suites = str(flags, 'ciphersuites');
+  if (suites !== undefined) options.ciphersuites = ciphersuitesOption(suites);
+  const cipher = str(flags, 'cipher');
+  if (cipher !== undefined) cipherOption(cipher); // exits with a clear message until TLS 1.2 lands
+  const groups = str(flags, 'groups');
+  if (groups !== undefined) options.ecdhCurve = groupsOption(groups);
+  const alpn = str(flags, 'alpn');
+  if (alpn !== undefined) options.ALPNProtocols = alpnOption(alpn);
 }
 
 // ------------------------------------------------------------ keylog

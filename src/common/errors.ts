@@ -41,6 +41,26 @@ export function alertName(d: number): string {
   return `alert(${d})`;
 }
 
+/** Certificate verification failures, as node:tls (OpenSSL's X509_V_ERR_*) names them. */
+export type CertErrorCode =
+  | 'CERT_HAS_EXPIRED'
+  | 'CERT_NOT_YET_VALID'
+  | 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
+  | 'UNABLE_TO_GET_ISSUER_CERT'
+  | 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
+  | 'SELF_SIGNED_CERT_IN_CHAIN'
+  | 'DEPTH_ZERO_SELF_SIGNED_CERT'
+  | 'CERT_SIGNATURE_FAILURE'
+  | 'INVALID_CA'
+  | 'PATH_LENGTH_EXCEEDED'
+  | 'INVALID_PURPOSE'
+  | 'CERT_UNTRUSTED'
+  | 'CERT_REJECTED'
+  | 'CERT_CHAIN_TOO_LONG'
+  | 'PERMITTED_SUBTREE_VIOLATION'
+  | 'EXCLUDED_SUBTREE_VIOLATION'
+  | 'UNHANDLED_CRITICAL_EXTENSION';
+
 /**
  * Stable error codes. Programs switch on `code`; `alert` is what goes on the
  * wire. Codes named after node:tls / OpenSSL where one exists.
@@ -67,24 +87,7 @@ export type TlsErrorCode =
   | 'ERR_TLS_TOO_MANY' // a peer repeated something beyond our limit
   | 'ERR_TLS_INVALID_STATE' // a call at the wrong time (local misuse)
   | 'ERR_TLS_UNRECOGNIZED_NAME'
-  // certificate verification, as node:tls names them
-  | 'CERT_HAS_EXPIRED'
-  | 'CERT_NOT_YET_VALID'
-  | 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
-  | 'UNABLE_TO_GET_ISSUER_CERT'
-  | 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
-  | 'SELF_SIGNED_CERT_IN_CHAIN'
-  | 'DEPTH_ZERO_SELF_SIGNED_CERT'
-  | 'CERT_SIGNATURE_FAILURE'
-  | 'INVALID_CA'
-  | 'PATH_LENGTH_EXCEEDED'
-  | 'INVALID_PURPOSE'
-  | 'CERT_UNTRUSTED'
-  | 'CERT_REJECTED'
-  | 'CERT_CHAIN_TOO_LONG'
-  | 'PERMITTED_SUBTREE_VIOLATION'
-  | 'EXCLUDED_SUBTREE_VIOLATION'
-  | 'UNHANDLED_CRITICAL_EXTENSION'
+  | CertErrorCode
   | 'ERR_TLS_CERT_ALTNAME_INVALID'
   | 'ERR_X509_PARSE'; // certificate or key bytes did not parse
 

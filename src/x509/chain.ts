@@ -8,33 +8,14 @@
  * are trusted as they are, whether self-signed or not).
  */
 import { bytesEqual } from '../common/bytes.js';
-import { AlertDescription, TlsError, type TlsErrorCode } from '../common/errors.js';
+import { AlertDescription, TlsError, type CertErrorCode } from '../common/errors.js';
 import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import type { GeneralName } from './cert-extensions.js';
 import type { Certificate } from './certificate.js';
 import { nameValues } from './name.js';
 import { OID } from './oids.js';
 
-export type CertErrorCode = Extract<
-  TlsErrorCode,
-  | 'CERT_HAS_EXPIRED'
-  | 'CERT_NOT_YET_VALID'
-  | 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'
-  | 'UNABLE_TO_GET_ISSUER_CERT'
-  | 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
-  | 'SELF_SIGNED_CERT_IN_CHAIN'
-  | 'DEPTH_ZERO_SELF_SIGNED_CERT'
-  | 'CERT_SIGNATURE_FAILURE'
-  | 'INVALID_CA'
-  | 'PATH_LENGTH_EXCEEDED'
-  | 'INVALID_PURPOSE'
-  | 'CERT_UNTRUSTED'
-  | 'CERT_REJECTED'
-  | 'CERT_CHAIN_TOO_LONG'
-  | 'PERMITTED_SUBTREE_VIOLATION'
-  | 'EXCLUDED_SUBTREE_VIOLATION'
-  | 'UNHANDLED_CRITICAL_EXTENSION'
->;
+export type { CertErrorCode };
 
 /** Each verification error: the alert it sends (OpenSSL's ssl_verify_alarm_type) and its message. */
 export const certErrors: Readonly<Record<CertErrorCode, { alert: AlertDescription; message: string }>> = {
