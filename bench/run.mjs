@@ -3,6 +3,8 @@
 // an anchor measured in the same process, because absolute numbers move ±30%
 // between runs on a shared 2-core machine (shared/PERFORMANCE.md).
 import { execFileSync } from 'node:child_process';
+import { gcm } from '@noble/ciphers/aes.js';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +115,10 @@ function bulk(cert, suite, aeadName, keyUpdateEvery) {
   const aad = new Uint8Array(5);
   const rec = new Uint8Array(16385);
   const raw = median(Array.from({ length: RUNS }, () => (timeIt(() => { const c = aead.seal(nonce, rec, aad); aead.open(nonce, c, aad); }) * 16384) / 1e6));
+  // The anchor of shared/PERFORMANCE.md: @noble/ciphers called directly, a new cipher per record.
+  const key = new Uint8Array(keyLen).fill(7);
+  const mk = aeadName === 'CHACHA20-POLY1305' ? (n) => chacha20poly1305(key, n, aad) : (n) => gcm(key, n, aad);
+  const noble = median(Array.from({ length: RUNS }, () => (timeIt(() => { const c = mk(nonce).encrypt(rec); mk(nonce).decrypt(c); }) * 16384) / 1e6));
   const limits = keyUpdateEvery ? { keyUpdateAfterRecords: keyUpdateEvery } : {};
   const p = pair(cert, suite, NamedGroup.x25519, limits);
   p.client.doHandshake();
@@ -125,7 +131,7 @@ function bulk(cert, suite, aeadName, keyUpdateEvery) {
       p.server.takeOutgoing();
     }) * chunk.length) / 1e6),
   );
-  return { raw, tls };
+  return { raw, tls, noble };
 }
 
 function keyUpdates(cert) {
@@ -149,15 +155,15 @@ for (const k of ['ed25519', 'p256', 'rsa']) {
   console.log(`${k.padEnd(14)} ${fmt(full)}      ${fmt(ops)}          ${fmt(full / ops, 2)}`);
 }
 console.log('\nBulk, 1 MiB writes through the in-memory pair (seal + open), MB/s');
-console.log('suite                          raw AEAD (seal+open)   TLS   ratio (goal >= 0.8)');
+console.log('suite                          @noble direct   our AEAD      TLS   TLS/@noble (goal >= 0.8)   TLS/our AEAD');
 const suites = [
   [CipherSuite.TLS_AES_128_GCM_SHA256, 'TLS_AES_128_GCM_SHA256', 'AES-128-GCM'],
   [CipherSuite.TLS_AES_256_GCM_SHA384, 'TLS_AES_256_GCM_SHA384', 'AES-256-GCM'],
   [CipherSuite.TLS_CHACHA20_POLY1305_SHA256, 'TLS_CHACHA20_POLY1305_SHA256', 'CHACHA20-POLY1305'],
 ];
 for (const [id, name, aead] of suites) {
-  const { raw, tls } = bulk(certs.ed25519, id, aead, 0);
-  console.log(`${name.padEnd(30)} ${fmt(raw)}           ${fmt(tls)}   ${fmt(tls / raw, 2)}`);
+  const { raw, tls, noble } = bulk(certs.ed25519, id, aead, 0);
+  console.log(`${name.padEnd(30)} ${fmt(noble)}     ${fmt(raw)} ${fmt(tls)}   ${fmt(tls / noble, 2)}                 ${fmt(tls / raw, 2)}`);
 }
 console.log('\nKey update');
 console.log(`key updates/s (client sends NOT_REQUESTED, server ratchets): ${fmt(keyUpdates(certs.ed25519), 0)}`);

@@ -179,13 +179,14 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   }
 
   /**
-   * Decrypted application data received so far, or null when none. Flushes
-   * pending actions first.
+   * Decrypted application data received so far, or null when none. Sends a
+   * KeyUpdate we scheduled first (not the answer to a peer's request: as in
+   * OpenSSL, that goes out with our next write, so several requests get one answer).
    * @throws {TlsError} the connection's fatal error, if it has one
    */
   read(): Uint8Array | null {
     this.throwIfFailed();
-    this.guard(() => this.flushPending());
+    this.guard(() => this.flushPending('read'));
     if (this.appIn.length === 0) return null;
     const data = concat(...this.appIn);
     this.appIn = [];
@@ -420,16 +421,21 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
 
   private sendClose(): void {
     if (this.closeSent) return;
-    this.flushPending();
+    this.flushPending('read');
     this.closeSent = true;
     this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
   }
 
-  /** DESIGN.md "Pending actions": the answer to update_requested, then our own KeyUpdate. */
-  private flushPending(): void {
+  /**
+   * DESIGN.md "Pending actions": the answer to update_requested, then our own
+   * KeyUpdate (one message serves both). A read sends only our own; the answer
+   * waits for a write (or doHandshake), so requests that arrive while we are
+   * silent get exactly one answer (RFC 8446 §4.6.3: before our next data).
+   */
+  private flushPending(trigger: 'read' | 'write' = 'write'): void {
     if (!this.complete || this.closeSent) return;
     const p = this.pending;
-    if (p.answerKeyUpdate || p.keyUpdate !== KeyUpdateType.NONE) {
+    if (p.keyUpdate !== KeyUpdateType.NONE || (p.answerKeyUpdate && trigger === 'write')) {
       // One KeyUpdate answers a request; one of our own already scheduled answers it too (RFC 8446 §4.6.3).
       const type = p.keyUpdate !== KeyUpdateType.NONE ? p.keyUpdate : KeyUpdateType.NOT_REQUESTED;
       this.sealPending();

@@ -44,11 +44,13 @@ describe.skipIf(!gnutls)('gnutls-cli <-> puretls s_server', () => {
     await srv.waitFor(/^after K$/m);
     expect(srv.stdout()).toMatch(/^<<< TLS 1\.3, Handshake \[length 0005\], KeyUpdate\n {4}update_not_requested \(0\)$/m);
 
-    // and gnutls asks us (^rekey^ = update_requested): we answer at once
+    // and gnutls asks us (^rekey^ = update_requested): we answer with our next write, before its data
     cli.write('^rekey^\n');
     await cli.waitFor(/Rekey was completed/);
     await srv.waitFor(/^<<< TLS 1\.3, Handshake \[length 0005\], KeyUpdate\n {4}update_requested \(1\)$/m);
+    srv.write('after rekey\n');
     await srv.waitFor(/^>>> TLS 1\.3, Handshake \[length 0005\], KeyUpdate\n {4}update_not_requested \(0\)$/m);
+    await cli.waitFor(/after rekey/);
 
     cli.endInput();
     expect((await srv.waitForExit(10_000)).code).toBe(0);

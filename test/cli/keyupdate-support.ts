@@ -1,13 +1,7 @@
 /**
- * Plumbing for test/cli/keyupdate.test.ts: two small in-process relays and
+ * Plumbing for test/cli/keyupdate.test.ts: a small in-process relay and
  * counting helpers for -msg / -trace output.
  *
- *  - `tcpRelay(port)`: 127.0.0.1:<ephemeral> → 127.0.0.1:port, byte for byte.
- *    `hold()` stops forwarding client → server bytes (they are kept, in
- *    order); `release()` hands them all to the server in ONE write, so that
- *    several records the client sent separately arrive together — which makes
- *    "several KeyUpdate requests arrive while the server is silent"
- *    deterministic instead of a race.
  *  - `unixToTcpRelay(path, port)`: a Unix socket (reachable from inside a
  *    private net namespace, the filesystem is shared) → 127.0.0.1:port on the
  *    host, for `runGnutlsClient`.
@@ -15,7 +9,7 @@
  * Every relay (and its sockets) is closed by `closeRelays()`, which the test
  * file runs in afterEach.
  */
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 
 const open = new Set<() => void>();
 
@@ -46,81 +40,6 @@ function pipeBoth(a: net.Socket, b: net.Socket, sockets: Set<net.Socket>): void 
   }
   a.on('end', () => b.end());
   b.on('end', () => a.end());
-}
-
-export interface TcpRelay {
-  readonly port: number;
-  /** Keep client → server bytes from now on instead of forwarding them. */
-  hold(): void;
-  /** Forward what was kept in one write, and forward directly again. */
-  release(): void;
-  /** Wait until the kept bytes hold at least `n` complete TLS records. */
-  waitHeldRecords(n: number, timeoutMs?: number): Promise<void>;
-}
-
-/** Count complete TLS records (5-byte header + length) at the start of `buf`. */
-export function completeRecords(buf: Buffer): number {
-  let n = 0;
-  let at = 0;
-  while (at + 5 <= buf.length) {
-    const len = buf.readUInt16BE(at + 3);
-    if (at + 5 + len > buf.length) break;
-    at += 5 + len;
-    n++;
-  }
-  return n;
-}
-
-/** A relay for ONE connection: 127.0.0.1:<port> → 127.0.0.1:target. */
-export async function tcpRelay(target: number): Promise<TcpRelay> {
-  let holding = false;
-  let held: Buffer[] = [];
-  let upstream: net.Socket | null = null;
-  const waiters = new Set<() => void>();
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
-    const up = net.connect({ host: '127.0.0.1', port: target, allowHalfOpen: true, noDelay: true });
-    upstream = up;
-    pipeBoth(client, up, sockets);
-    up.on('data', (d: Buffer) => client.write(d));
-    client.on('data', (d: Buffer) => {
-      if (!holding) return void up.write(d);
-      held.push(d);
-      for (const w of [...waiters]) w();
-    });
-  });
-  const sockets = track(server);
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => res());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    hold() {
-      holding = true;
-    },
-    release() {
-      holding = false;
-      const all = Buffer.concat(held);
-      held = [];
-      if (all.length > 0) upstream?.write(all);
-    },
-    waitHeldRecords(n, timeoutMs = 10_000) {
-      return new Promise((res, rej) => {
-        const check = (): void => {
-          if (completeRecords(Buffer.concat(held)) < n) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          res();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          rej(new Error(`relay: ${completeRecords(Buffer.concat(held))} of ${n} records held after ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-  };
 }
 
 /** A Unix socket at `path` whose connections go to 127.0.0.1:target. */

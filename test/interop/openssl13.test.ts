@@ -488,14 +488,14 @@ describe('record layer and key schedule against openssl', () => {
     p.send('before\n');
     await srv.waitFor(/before/, T);
 
-    // s_server sends KeyUpdate(update_requested); we must answer with one of ours.
+    // s_server sends KeyUpdate(update_requested); we answer with one of ours before our next data (as OpenSSL: with the next write).
     let mark = srv.mark();
     srv.write('K\n');
     await srv.waitFor(/^SSL_do_handshake -> 1$/m, T, mark);
     await within(
       new Promise<void>((resolve) => {
         const check = (): void => {
-          if (!events.includes(`sent:${KeyUpdateType.NOT_REQUESTED}`)) return;
+          if (!events.includes(`received:${KeyUpdateType.REQUESTED}`)) return;
           conn.off('keyUpdate', check);
           resolve();
         };
@@ -503,15 +503,19 @@ describe('record layer and key schedule against openssl', () => {
         check();
       }),
       T,
-      () => `no KeyUpdate sent; events ${events.join(',')}${show(srv)}`,
+      () => `no KeyUpdate received; events ${events.join(',')}${show(srv)}`,
     );
+    expect(events).toEqual([`received:${KeyUpdateType.REQUESTED}`]);
+    p.send('ours after their update\n');
     expect(events).toEqual([`received:${KeyUpdateType.REQUESTED}`, `sent:${KeyUpdateType.NOT_REQUESTED}`]);
-    await srv.waitFor(/^<<< TLS 1\.3, Handshake \[length 0005\], KeyUpdate$/m, T, mark);
+    await srv.waitFor(/ours after their update/, T, mark);
+    const seen = srv.stdout().slice(mark.stdout);
+    const ku = seen.search(/^<<< TLS 1\.3, Handshake \[length 0005\], KeyUpdate$/m);
+    expect(ku, show(srv)).toBeGreaterThan(-1);
+    expect(ku).toBeLessThan(seen.indexOf('ours after their update'));
     mark = srv.mark();
     srv.write('from openssl after its update\n');
     await p.waitForData((b) => b.includes('from openssl after its update\n'), T);
-    p.send('ours after their update\n');
-    await srv.waitFor(/ours after their update/, T, mark);
 
     // Our KeyUpdate(update_requested): s_server answers with its own (sent with its next write).
     conn.keyUpdate(KeyUpdateType.REQUESTED);
@@ -542,14 +546,18 @@ describe('KeyUpdate from s_client', () => {
     let mark = cli.mark();
     cli.write('K\n');
     await cli.waitFor(/^KEYUPDATE$/m, T, mark);
-    // Our answer goes out as soon as the request is read (the pump reads after every receive).
-    await cli.waitFor(/^<<< TLS 1\.3, Handshake \[length 0005\], KeyUpdate$/m, T, mark);
-    expect(events).toEqual([`received:${KeyUpdateType.REQUESTED}`, `sent:${KeyUpdateType.NOT_REQUESTED}`]);
     mark = cli.mark();
     cli.write('data after the update\n');
     await p.waitForData((b) => b.includes('data after the update\n'), T);
+    // As OpenSSL: the answer goes out with our next write, before its data.
+    expect(events).toEqual([`received:${KeyUpdateType.REQUESTED}`]);
     p.send('answer after the update\n');
+    expect(events).toEqual([`received:${KeyUpdateType.REQUESTED}`, `sent:${KeyUpdateType.NOT_REQUESTED}`]);
     await cli.waitFor(/answer after the update/, T, mark);
+    const seen = cli.stdout().slice(mark.stdout);
+    const ku = seen.search(/^<<< TLS 1\.3, Handshake \[length 0005\], KeyUpdate$/m);
+    expect(ku, show(cli)).toBeGreaterThan(-1);
+    expect(ku).toBeLessThan(seen.indexOf('answer after the update'));
     await p.end();
     await cli.waitForExit(T);
   });
