@@ -271,9 +271,15 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     return true;
   }
 
-  /** The scheduled, not yet sent, key update type (SSL_get_key_update_type). */
+  /**
+   * The scheduled, not yet sent, key update type (SSL_get_key_update_type).
+   * As in OpenSSL, an answer owed to a peer's update_requested shows as
+   * NOT_REQUESTED until it is sent.
+   */
   getKeyUpdateType(): KeyUpdateType {
-    return this.pending.keyUpdate;
+    const p = this.pending;
+    if (p.keyUpdate !== KeyUpdateType.NONE) return p.keyUpdate;
+    return p.answerKeyUpdate ? KeyUpdateType.NOT_REQUESTED : KeyUpdateType.NONE;
   }
 
   // ---- HandshakeContext ------------------------------------------------------

@@ -208,7 +208,12 @@ describe('receiving KeyUpdate (RFC 8446 §4.6.3, §5.1)', () => {
       p.server.receive(p.client.takeOutgoing()!);
     }
     expect(p.events.server.filter((e) => e.direction === 'received')).toHaveLength(3);
+    // The owed answer shows as scheduled (as in OpenSSL); a read does not send it.
+    expect(p.server.getKeyUpdateType()).toBe(KeyUpdateType.NOT_REQUESTED);
+    expect(p.server.read()).toBeNull();
+    expect(p.server.takeOutgoing()).toBeNull();
     roundTrip(p.server, p.client, 'answer then data');
+    expect(p.server.getKeyUpdateType()).toBe(KeyUpdateType.NONE);
     expect(serverSent()).toBe(1);
     expect(p.events.server.filter((e) => e.direction === 'sent')).toEqual([{ direction: 'sent', type: KeyUpdateType.NOT_REQUESTED }]);
     roundTrip(p.client, p.server, 'client after three updates');
