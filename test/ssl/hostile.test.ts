@@ -5,7 +5,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat } from '../../src/common/bytes.js';
-import { ContentType } from '../../src/common/constants.js';
+import { ContentType, ExtensionType, NamedGroup } from '../../src/common/constants.js';
+import { CookieExt, KeyShareClientExt, makeExtension, type Extension } from '../../src/messages/index.js';
+import { ClientHello } from '../../src/messages/hello.js';
+import { encodeHandshake } from '../../src/messages/handshake.js';
 import { TlsError } from '../../src/common/errors.js';
 import { nobleProvider } from '../../src/crypto/noble.js';
 import { deterministicRandom, testProvider } from '../../src/crypto/random.js';
@@ -249,5 +252,67 @@ describe('fuzz: mutated flights only ever raise TlsError', () => {
     c.takeOutgoing();
     c.receive(flight);
     expect(c.handshakeComplete).toBe(true);
+  });
+});
+
+describe('HelloRetryRequest: the second ClientHello must keep its promises (RFC 8446 §4.1.2, §4.2.2)', () => {
+  /** Run to the HelloRetryRequest and return the client's second ClientHello, decoded. */
+  function toSecondHello() {
+    const p = makePair(
+      { certificate: serverCert(chain), groups: [NamedGroup.secp256r1] },
+      { verifier: verifierFor(chain), groups: [NamedGroup.x25519, NamedGroup.secp256r1], keyShareGroups: [NamedGroup.x25519], middleboxCompat: false },
+    );
+    p.client.doHandshake();
+    p.server.receive(p.client.takeOutgoing()!);
+    p.client.receive(p.server.takeOutgoing()!); // the HelloRetryRequest
+    const rec = p.client.takeOutgoing()!;
+    return { p, ch2: ClientHello.decode(rec.subarray(9)) };
+  }
+  const resend = (ch: ClientHello, changes: Partial<{ random: Uint8Array; extensions: Extension[] }>) => {
+    const c = new ClientHello(ch.legacyVersion, changes.random ?? ch.random, ch.legacySessionId, ch.cipherSuites, ch.compressionMethods, changes.extensions ?? ch.extensions);
+    return plain(ContentType.handshake, encodeHandshake(c));
+  };
+
+  it('the unchanged second ClientHello completes the handshake', () => {
+    const { p, ch2 } = toSecondHello();
+    p.server.receive(resend(ch2, {}));
+    expect(p.server.takeOutgoing()).not.toBeNull();
+  });
+
+  it('without the cookie: illegal_parameter', () => {
+    const { p, ch2 } = toSecondHello();
+    const exts = ch2.extensions.filter((e) => e.type !== ExtensionType.cookie);
+    expectTlsError(() => p.server.receive(resend(ch2, { extensions: exts })), 'ERR_TLS_ILLEGAL_PARAMETER', 47);
+  });
+
+  it('with a different cookie: illegal_parameter', () => {
+    const { p, ch2 } = toSecondHello();
+    const exts = ch2.extensions.map((e) => (e.type === ExtensionType.cookie ? makeExtension(CookieExt, new Uint8Array(32).fill(1)) : e));
+    expectTlsError(() => p.server.receive(resend(ch2, { extensions: exts })), 'ERR_TLS_ILLEGAL_PARAMETER', 47);
+  });
+
+  it('with a share for another group than the one asked for: illegal_parameter', () => {
+    const { p, ch2 } = toSecondHello();
+    const share = { group: NamedGroup.x25519, keyExchange: new Uint8Array(32).fill(9) };
+    const exts = ch2.extensions.map((e) => (e.type === ExtensionType.key_share ? makeExtension(KeyShareClientExt, [share]) : e));
+    expectTlsError(() => p.server.receive(resend(ch2, { extensions: exts })), 'ERR_TLS_ILLEGAL_PARAMETER', 47);
+  });
+
+  it('with a new random: illegal_parameter', () => {
+    const { p, ch2 } = toSecondHello();
+    expectTlsError(() => p.server.receive(resend(ch2, { random: new Uint8Array(32).fill(3) })), 'ERR_TLS_ILLEGAL_PARAMETER', 47);
+  });
+
+  it('a second HelloRetryRequest is unexpected_message at the client', () => {
+    const p = makePair(
+      { certificate: serverCert(chain), groups: [NamedGroup.secp256r1] },
+      { verifier: verifierFor(chain), groups: [NamedGroup.x25519, NamedGroup.secp256r1], keyShareGroups: [NamedGroup.x25519], middleboxCompat: false },
+    );
+    p.client.doHandshake();
+    p.server.receive(p.client.takeOutgoing()!);
+    const hrr = p.server.takeOutgoing()!;
+    p.client.receive(hrr);
+    p.client.takeOutgoing();
+    expectTlsError(() => p.client.receive(hrr), 'ERR_TLS_UNEXPECTED_MESSAGE', 10);
   });
 });
