@@ -1,7 +1,7 @@
 import { bytesEqual, EMPTY } from '../common/bytes.js';
 import { ExtensionType as E, HandshakeType as H, PskKeyExchangeMode, ProtocolVersion } from '../common/constants.js';
 import { AlertDescription, TlsError } from '../common/errors.js';
-import { hashLength, type KeyExchange } from '../crypto/provider.js';
+import { hashLength, type HashAlgorithm, type KeyExchange } from '../crypto/provider.js';
 import { suiteInfo, type SuiteInfo } from '../crypto/suites.js';
 import { findExtension, makeExtension, type Extension } from '../messages/extensions.js';
 import {
@@ -10,6 +10,8 @@ import {
   KeyShareClientExt,
   KeyShareHrrExt,
   KeyShareServerExt,
+  PreSharedKeyClientExt,
+  PreSharedKeyServerExt,
   PskKeyExchangeModesExt,
   RecordSizeLimitExt,
   ServerNameExt,
@@ -19,7 +21,9 @@ import {
   SupportedVersionsServerExt,
 } from '../messages/index.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
-import { ClientHello, ServerHello } from '../messages/hello.js';
+import { encodeHandshake } from '../messages/handshake.js';
+import { ClientHello, ServerHello, truncateClientHelloForBinders } from '../messages/hello.js';
+import type { Session } from '../session/session.js';
 import { Certificate13, CertificateRequest13, EncryptedExtensions } from '../messages/messages13.js';
 import { SendProtection } from '../record/protection.js';
 import {
@@ -51,6 +55,8 @@ interface Offer {
   readonly alpn: readonly string[];
   /** Set after a HelloRetryRequest. */
   readonly hrrSuite?: SuiteInfo;
+  /** The session offered as a PSK (RFC 8446 §4.2.11), if any. */
+  readonly psk?: PskOffer;
   readonly compatCcsSent: boolean;
 }
 
@@ -59,7 +65,54 @@ export function isIpLiteral(name: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
 }
 
-function buildClientHello(cx: HandshakeContext, random: Uint8Array, sessionId: Uint8Array, shares: readonly KeyExchange[], cookie?: Uint8Array): ClientHello {
+/** A session offered for resumption, with the early key schedule its binder needs. */
+interface PskOffer {
+  readonly session: Session;
+  readonly hash: HashAlgorithm;
+  readonly ks: KeySchedule13;
+}
+
+function pskOffer(cx: HandshakeContext): PskOffer | undefined {
+  const session = cx.offeredSession;
+  const suite = session ? suiteInfo(session.cipherSuite) : undefined;
+  if (!session || !suite || suite.version !== '1.3') return undefined;
+  // Only with a suite we still offer that shares the session's hash (RFC 8446 §4.2.11).
+  const usable = cx.config.cipherSuites.some((id) => suiteInfo(id)?.hash === suite.hash);
+  if (!usable || !session.isResumable(cx.config.provider.nowMs())) return undefined;
+  return { session, hash: suite.hash, ks: new KeySchedule13(cx.config.provider, suite.hash, session.psk) };
+}
+
+/**
+ * RFC 8446 §4.2.11.2: the binder is a Finished-style HMAC over the transcript
+ * up to the binders. `priorHash` hashes earlier messages plus the truncated
+ * ClientHello (after a HelloRetryRequest); by default the truncated hello alone.
+ */
+function withBinder(cx: HandshakeContext, ch: ClientHello, psk: PskOffer, priorHash?: (truncated: Uint8Array) => Uint8Array): ClientHello {
+  const truncated = truncateClientHelloForBinders(encodeHandshake(ch));
+  let th: Uint8Array;
+  if (priorHash) th = priorHash(truncated);
+  else {
+    const h = cx.config.provider.hash(psk.hash);
+    h.update(truncated);
+    th = h.digest();
+  }
+  const binder = psk.ks.finishedVerifyData(psk.ks.binderKey(false), th);
+  // The same identity (and ticket age) the binder covers, with the real binder.
+  const identities = findExtension(ch.extensions, PreSharedKeyClientExt)!.identities;
+  const exts = ch.extensions.slice(0, -1);
+  exts.push(makeExtension(PreSharedKeyClientExt, { identities, binders: [binder] }));
+  return new ClientHello(ch.legacyVersion, ch.random, ch.legacySessionId, ch.cipherSuites, ch.compressionMethods, exts);
+}
+
+function buildClientHello(
+  cx: HandshakeContext,
+  random: Uint8Array,
+  sessionId: Uint8Array,
+  shares: readonly KeyExchange[],
+  cookie?: Uint8Array,
+  psk?: PskOffer,
+  priorHash?: (truncated: Uint8Array) => Uint8Array,
+): ClientHello {
   const cfg = cx.config;
   const exts: Extension[] = [];
   if (cx.serverName && !isIpLiteral(cx.serverName)) exts.push(makeExtension(ServerNameExt, [cx.serverName]));
@@ -71,7 +124,13 @@ function buildClientHello(cx: HandshakeContext, random: Uint8Array, sessionId: U
   exts.push(makeExtension(PskKeyExchangeModesExt, [PskKeyExchangeMode.psk_dhe_ke]));
   if (cfg.recordSizeLimit < 16385) exts.push(makeExtension(RecordSizeLimitExt, cfg.recordSizeLimit));
   if (cookie) exts.push(makeExtension(CookieExt, cookie));
-  return new ClientHello(ProtocolVersion.TLSv1_2, random, sessionId, [...cfg.cipherSuites], new Uint8Array([0]), exts);
+  // RFC 8446 §4.2.11: pre_shared_key is the last extension; its binder is filled in below.
+  if (psk) {
+    const identity = { identity: psk.session.ticket, obfuscatedTicketAge: psk.session.obfuscatedAge(cfg.provider.nowMs()) };
+    exts.push(makeExtension(PreSharedKeyClientExt, { identities: [identity], binders: [new Uint8Array(hashLength[psk.hash])] }));
+  }
+  const ch = new ClientHello(ProtocolVersion.TLSv1_2, random, sessionId, [...cfg.cipherSuites], new Uint8Array([0]), exts);
+  return psk ? withBinder(cx, ch, psk, priorHash) : ch;
 }
 
 /** Build and queue the first ClientHello; returns the state awaiting ServerHello. */
@@ -81,7 +140,8 @@ export function startClient13(cx: HandshakeContext): HandshakeState {
   const random = provider.randomBytes(32);
   const sessionId = cx.config.middleboxCompat ? provider.randomBytes(32) : EMPTY;
   const shares = cx.config.keyShareGroups.map((g) => provider.keyExchange(g));
-  const ch = buildClientHello(cx, random, sessionId, shares);
+  const psk = pskOffer(cx);
+  const ch = buildClientHello(cx, random, sessionId, shares, undefined, psk);
   const transcript = new Transcript(provider);
   send(cx, transcript, ch);
   cx.negotiated.clientRandom = random;
@@ -92,6 +152,7 @@ export function startClient13(cx: HandshakeContext): HandshakeState {
     extTypes: new Set(ch.extensions.map((e) => e.type)),
     alpn: cx.config.alpnProtocols,
     compatCcsSent: false,
+    ...(psk ? { psk } : {}),
   };
   return new ExpectServerHello(transcript, offer);
 }
@@ -151,10 +212,16 @@ class ExpectServerHello implements HandshakeState {
       cx.sendChangeCipherSpec();
       compatCcsSent = true;
     }
-    const ch2 = buildClientHello(cx, this.offer.random, this.offer.sessionId, shares, cookie);
+    // RFC 8446 §4.1.4: keep offering the PSK only if its hash is the retried suite's; its binder covers the HRR.
+    const psk = this.offer.psk?.hash === suite.hash ? this.offer.psk : undefined;
+    const transcript = this.transcript;
+    const ch2 = buildClientHello(cx, this.offer.random, this.offer.sessionId, shares, cookie, psk, (t) => transcript.hashWith(t));
     send(cx, this.transcript, ch2);
+    const { psk: _dropped, ...rest } = this.offer;
+    void _dropped;
     return new ExpectServerHello(this.transcript, {
-      ...this.offer,
+      ...rest,
+      ...(psk ? { psk } : {}),
       shares,
       extTypes: new Set(ch2.extensions.map((e) => e.type)),
       hrrSuite: suite,
@@ -168,13 +235,21 @@ class ExpectServerHello implements HandshakeState {
     if (!share) throw TlsError.alert(AlertDescription.missing_extension, 'ServerHello without key_share');
     const kx = this.offer.shares.find((s) => s.group === share.group);
     if (!kx) throw TlsError.illegal('ServerHello key_share is for a group we sent no share for');
+    const selected = findExtension(sh.extensions, PreSharedKeyServerExt);
+    const psk = this.offer.psk;
+    if (selected !== undefined) {
+      // RFC 8446 §4.2.11: the one identity we offered, with a suite of its hash.
+      if (!psk || selected !== 0) throw TlsError.illegal('server selected a PSK we did not offer');
+      if (psk.hash !== suite.hash) throw TlsError.illegal('server selected a cipher suite whose hash does not fit the PSK');
+    }
     const shared = kx.complete(share.keyExchange);
     cx.negotiated.version = ProtocolVersion.TLSv1_3;
     cx.negotiated.suite = suite;
     cx.negotiated.group = share.group;
+    cx.negotiated.resumed = selected !== undefined;
     this.transcript.start(suite.hash);
     this.transcript.add(msg.raw);
-    const ks = new KeySchedule13(cx.config.provider, suite.hash);
+    const ks = new KeySchedule13(cx.config.provider, suite.hash, selected !== undefined ? psk!.session.psk : undefined);
     ks.toHandshake(shared);
     shared.fill(0);
     const secrets = installHandshakeKeys(cx, ks, suite, this.transcript.hash());
@@ -219,6 +294,12 @@ class ExpectEncryptedExtensions implements HandshakeState {
     if (rsl !== undefined) cx.negotiated.peerRecordSizeLimit = rsl;
     if (ee.extensions.some((e) => e.type === E.server_name)) cx.negotiated.serverName = cx.serverName;
     this.core.transcript.add(msg.raw);
+    if (cx.negotiated.resumed) {
+      // RFC 8446 §2.2: a PSK handshake has no Certificate/CertificateVerify; the
+      // server is the one the session's certificates named (checked again now).
+      verifyPeerChain(cx, this.core.offer.psk!.session.peerCertificates);
+      return new ExpectFinished(this.core, undefined);
+    }
     return new ExpectCertificateOrCertificateRequest(this.core);
   }
 }

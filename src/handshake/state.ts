@@ -3,6 +3,7 @@ import type { SuiteInfo } from '../crypto/suites.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import { handshakeName } from '../messages/handshake.js';
 import type { ReceiveProtection, SendProtection } from '../record/protection.js';
+import type { Session } from '../session/session.js';
 import type { VerifyResult } from '../x509/verifier.js';
 import type { HandshakeConfig } from './config.js';
 
@@ -42,6 +43,8 @@ export interface HandshakeContext {
   readonly role: 'client' | 'server';
   /** Client: the SNI we send (undefined for none). */
   readonly serverName: string | undefined;
+  /** Client: a session to offer for resumption (RFC 8446 §4.2.11). */
+  readonly offeredSession: Session | undefined;
   readonly negotiated: Negotiated;
   /** Queue a handshake message under the current send protection (coalesced into records). */
   sendHandshake(raw: Uint8Array): void;

@@ -8,7 +8,9 @@ import { KeySchedule13 } from '../handshake/keyschedule13.js';
 import { ExpectClientHello } from '../handshake/server13.js';
 import type { HandshakeContext, HandshakeState, Negotiated, TrafficSecrets13 } from '../handshake/state.js';
 import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js';
-import { KeyUpdate } from '../messages/messages13.js';
+import { KeyUpdate, NewSessionTicket13 } from '../messages/messages13.js';
+import { Session } from '../session/session.js';
+import { sessionFromTicket } from './tickets.js';
 import { HandshakeJoiner } from '../record/joiner.js';
 import { RecordDeframer, type RawRecord } from '../record/deframer.js';
 import { ReceiveProtection, SendProtection } from '../record/protection.js';
@@ -20,6 +22,8 @@ import { PendingActions } from './pending.js';
 export interface ConnectionOptions {
   /** Client: the server name for SNI and certificate checks. */
   serverName?: string;
+  /** Client: a session from an earlier connection's 'session' event, offered for resumption. */
+  session?: Session;
 }
 
 export interface AlertEvent {
@@ -53,6 +57,8 @@ export type ConnectionEvents = {
   message: MessageEvent;
   /** A NewSessionTicket arrived (client). */
   ticket: HandshakeMessage;
+  /** Client: a resumable session, made from a NewSessionTicket. */
+  session: Session;
 };
 
 const CCS_RECORD = new Uint8Array([ContentType.change_cipher_spec, 3, 3, 0, 1, 1]);
@@ -65,6 +71,7 @@ const CCS_RECORD = new Uint8Array([ContentType.change_cipher_spec, 3, 3, 0, 1, 1
 export class Connection extends Emitter<ConnectionEvents> implements HandshakeContext {
   readonly role: 'client' | 'server';
   readonly serverName: string | undefined;
+  readonly offeredSession: Session | undefined;
   readonly negotiated: Negotiated = {};
   private state: HandshakeState | null = null;
   private readonly deframer = new RecordDeframer();
@@ -101,8 +108,10 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
       throw new TypeError('Connection: serverName must be a non-empty string');
     }
     if (role === 'server' && !config.certificate) throw new TypeError('Connection: a server needs a certificate');
+    if (options.session !== undefined && !(options.session instanceof Session)) throw new TypeError('Connection: session must be a Session');
     this.role = role;
     this.serverName = options.serverName;
+    this.offeredSession = role === 'client' ? options.session : undefined;
     this.joiner = new HandshakeJoiner({ maxMessageSize: config.limits.maxHandshakeMessageSize });
     this.repeats = new PeerLimits(config.limits);
   }
@@ -130,6 +139,10 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   }
   get cipherSuite(): SuiteInfo | null {
     return this.negotiated.suite ?? null;
+  }
+  /** The server accepted the offered session (a PSK handshake). */
+  get isSessionReused(): boolean {
+    return this.negotiated.resumed === true;
   }
   get alpnProtocol(): string | false {
     return this.negotiated.alpn ?? false;
@@ -343,6 +356,8 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   ticketReceived(msg: HandshakeMessage): void {
     this.repeats.count('tickets');
     this.emit('ticket', msg);
+    const session = sessionFromTicket(this, NewSessionTicket13.decode(msg.body), this.secrets!.resumptionMaster);
+    if (session) this.emit('session', session);
   }
 
   // ---- internals -------------------------------------------------------------

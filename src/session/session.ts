@@ -1,0 +1,124 @@
+import { TlsError } from '../common/errors.js';
+import { Reader, Writer } from '../messages/codec.js';
+import { latin1Decode, latin1Encode } from '../messages/extensions.js';
+
+/** RFC 8446 §4.6.1: tickets are not kept for longer than seven days. */
+export const MAX_TICKET_LIFETIME_SECONDS = 7 * 24 * 3600;
+
+const MAGIC = new Uint8Array([0x50, 0x54, 0x53, 0x01]); // "PTS" v1
+
+export interface SessionFields {
+  readonly version: number;
+  readonly cipherSuite: number;
+  /** The resumption PSK (RFC 8446 §4.6.1): a secret. */
+  readonly psk: Uint8Array;
+  readonly ticket: Uint8Array;
+  readonly ticketAgeAdd: number;
+  readonly lifetimeSeconds: number;
+  readonly receivedAtMs: number;
+  readonly serverName: string | undefined;
+  readonly alpn: string | undefined;
+  readonly maxEarlyData: number;
+  /** The server's certificates (DER, leaf first) from the full handshake. */
+  readonly peerCertificates: readonly Uint8Array[];
+}
+
+/**
+ * A resumable TLS 1.3 session (SSL_SESSION), made by a client from a
+ * NewSessionTicket. `toBytes()` / `Session.fromBytes()` store it (the bytes
+ * hold the resumption secret: keep them as secret as a private key).
+ */
+export class Session implements SessionFields {
+  readonly version: number;
+  readonly cipherSuite: number;
+  readonly psk: Uint8Array;
+  readonly ticket: Uint8Array;
+  readonly ticketAgeAdd: number;
+  readonly lifetimeSeconds: number;
+  readonly receivedAtMs: number;
+  readonly serverName: string | undefined;
+  readonly alpn: string | undefined;
+  readonly maxEarlyData: number;
+  readonly peerCertificates: readonly Uint8Array[];
+  private appData: Uint8Array | null = null;
+
+  constructor(f: SessionFields) {
+    this.version = f.version;
+    this.cipherSuite = f.cipherSuite;
+    this.psk = f.psk;
+    this.ticket = f.ticket;
+    this.ticketAgeAdd = f.ticketAgeAdd >>> 0;
+    this.lifetimeSeconds = Math.min(f.lifetimeSeconds, MAX_TICKET_LIFETIME_SECONDS);
+    this.receivedAtMs = f.receivedAtMs;
+    this.serverName = f.serverName;
+    this.alpn = f.alpn;
+    this.maxEarlyData = f.maxEarlyData;
+    this.peerCertificates = f.peerCertificates;
+  }
+
+  /** Usable at `nowMs`: within its lifetime (RFC 8446 §4.6.1). */
+  isResumable(nowMs: number): boolean {
+    const age = nowMs - this.receivedAtMs;
+    return age >= 0 && age < this.lifetimeSeconds * 1000;
+  }
+
+  /** RFC 8446 §4.2.11.1: obfuscated_ticket_age = age in ms + ticket_age_add, mod 2^32. */
+  obfuscatedAge(nowMs: number): number {
+    return (Math.max(0, Math.floor(nowMs - this.receivedAtMs)) + this.ticketAgeAdd) >>> 0;
+  }
+
+  /** SSL_SESSION_set1_ticket_appdata (used by servers' ticket callbacks in a later release). */
+  setTicketAppData(data: Uint8Array | null): void {
+    if (data !== null && !(data instanceof Uint8Array)) throw new TypeError('setTicketAppData: data must be a Uint8Array or null');
+    this.appData = data === null ? null : data.slice();
+  }
+
+  /** SSL_SESSION_get0_ticket_appdata: null when there is none. */
+  getTicketAppData(): Uint8Array | null {
+    return this.appData;
+  }
+
+  toBytes(): Uint8Array {
+    const w = new Writer(512);
+    w.bytes(MAGIC).u16(this.version).u16(this.cipherSuite).opaque8(this.psk).opaque16(this.ticket);
+    w.u32(this.ticketAgeAdd).u32(this.lifetimeSeconds).u64(BigInt(Math.floor(this.receivedAtMs)));
+    w.opaque8(latin1Encode(this.serverName ?? '', 'serverName')).opaque8(latin1Encode(this.alpn ?? '', 'alpn'));
+    w.u32(this.maxEarlyData);
+    w.vec24(() => this.peerCertificates.forEach((c) => w.opaque24(c)));
+    w.u8(this.appData ? 1 : 0).opaque16(this.appData ?? new Uint8Array(0));
+    return w.finish().slice();
+  }
+
+  /**
+   * Parse what toBytes() wrote.
+   * @throws {TypeError} when the bytes are not a puretls session
+   */
+  static fromBytes(bytes: Uint8Array): Session {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('Session.fromBytes: bytes must be a Uint8Array');
+    try {
+      const r = new Reader(bytes);
+      const magic = r.bytes(4, 'magic');
+      if (magic.some((b, i) => b !== MAGIC[i])) throw TlsError.decode('not a puretls session');
+      const version = r.u16();
+      const cipherSuite = r.u16();
+      const psk = r.vec8('psk', 32, 64).slice();
+      const ticket = r.vec16('ticket', 1).slice();
+      const ticketAgeAdd = r.u32();
+      const lifetimeSeconds = r.u32();
+      const receivedAtMs = Number(r.u64());
+      const serverName = latin1Decode(r.vec8('serverName')) || undefined;
+      const alpn = latin1Decode(r.vec8('alpn')) || undefined;
+      const maxEarlyData = r.u32();
+      const peerCertificates = r.list24('certificates', (c) => c.vec24('certificate', 1).slice());
+      const hasAppData = r.u8() === 1;
+      const appData = r.vec16('appData').slice();
+      r.end('session');
+      const s = new Session({ version, cipherSuite, psk, ticket, ticketAgeAdd, lifetimeSeconds, receivedAtMs, serverName, alpn, maxEarlyData, peerCertificates });
+      if (hasAppData) s.setTicketAppData(appData);
+      return s;
+    } catch (e) {
+      if (e instanceof TlsError) throw new TypeError(`Session.fromBytes: not a valid puretls session (${e.message})`);
+      throw e;
+    }
+  }
+}
