@@ -25,6 +25,8 @@ export { deterministicRandom, scriptedRandom, testProvider } from './crypto/rand
 export { SUITES, suiteInfo, suiteByName } from './crypto/suites.js';
 export type { SuiteInfo } from './crypto/suites.js';
 export type { CertificateVerifier, VerifyContext, VerifyResult } from './x509/verifier.js';
+export { Session, MAX_TICKET_LIFETIME_SECONDS } from './session/session.js';
+export type { SessionFields } from './session/session.js';
 export {
   Certificate,
   parseCertificate,

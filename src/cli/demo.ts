@@ -207,7 +207,7 @@ export async function runDemo(io: CliIo): Promise<void> {
     say(tls12Supported()
       ? '   TLS 1.2 handshake with renegotiation: TLS 1.2 is available, renegotiation is not built yet (coming in a later issue)'
       : '   TLS 1.2 handshake with renegotiation: not built yet (coming in a later issue)');
-    say('   resumed connection (session tickets): not built yet');
+    say('   resumed connection: server-side session tickets: not built yet (client-side resumption works against OpenSSL and node:tls servers)');
     say('');
 
     // 9. close

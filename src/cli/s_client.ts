@@ -3,8 +3,14 @@
  * handshake, then copy stdin lines to the server and the server's data to
  * stdout. Lines `k` / `K` (key update), `R` / `r` (renegotiation) and `Q`
  * (quit) are commands unless -quiet, as in `openssl s_client`.
+ *
+ * Sessions: -sess_in offers a stored session; -sess_out stores the latest
+ * one each time a ticket arrives; -reconnect drops and reconnects 5 times
+ * with the latest session (unlike OpenSSL 3.0's, after the first ticket has
+ * arrived, so that TLS 1.3 connections can be resumed).
  */
 import net from 'node:net';
+import type { Session } from '../session/session.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { CLIENT_FLAGS, UsageError, has, helpText, parseFlags, parseHostPort, readFileFlag, str } from './args.js';
 import { attachMsgTrace } from './msg.js';
@@ -18,10 +24,13 @@ import {
   errorText,
   keyUpdateCommand,
   openKeylog,
+  openSessionOut,
   println,
+  readSessionFile,
   readLines,
   renegotiateCommand,
   summaryLines,
+  ticketLines,
   tlsConnect,
   verifyReturn,
   versionOptions,
@@ -29,6 +38,10 @@ import {
 } from './session.js';
 
 const CLOSE_GRACE_MS = 2_000;
+/** -reconnect: how many times (OpenSSL's). */
+export const RECONNECTS = 5;
+/** -reconnect: how long to wait for a ticket before dropping a connection anyway. */
+const TICKET_WAIT_MS = 1_000;
 
 interface ClientPlan {
   host: string;
@@ -37,15 +50,16 @@ interface ClientPlan {
   quiet: boolean;
   msg: boolean;
   keylog?: (line: string | Uint8Array) => void;
+  /** -sess_out: store the latest session. */
+  sessOut?: (bytes: Uint8Array) => void;
+  /** -reconnect */
+  reconnect: boolean;
 }
 
 /** Flags → what to do. Every user mistake is a UsageError here, before any IO. */
 export function planClient(argv: readonly string[]): ClientPlan | 'help' {
   const flags = parseFlags('s_client', CLIENT_FLAGS, argv);
   if (has(flags, 'help')) return 'help';
-  for (const f of ['sess_out', 'sess_in', 'reconnect']) {
-    if (has(flags, f)) throw new UsageError(`-${f}: session resumption is not implemented yet`);
-  }
   const { host, port } = parseHostPort('connect', str(flags, 'connect') ?? '127.0.0.1:4433');
   if (port === 0) throw new UsageError(`-connect: bad port '0' (expected 1..65535)`);
   const options: TlsOptions = {
@@ -75,6 +89,10 @@ export function planClient(argv: readonly string[]): ClientPlan | 'help' {
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(options.key)) throw new UsageError(`-key ${keyFile ?? certFile}: no PEM private key in the file`);
   }
   applyCipherFlags(flags, options);
+  // -sess_in is read before -sess_out is opened: they may name the same file.
+  const sessIn = str(flags, 'sess_in');
+  if (sessIn !== undefined) options.session = readSessionFile('sess_in', sessIn);
+  const sessOut = str(flags, 'sess_out');
   const keylogFile = str(flags, 'keylogfile');
   return {
     host,
@@ -82,7 +100,9 @@ export function planClient(argv: readonly string[]): ClientPlan | 'help' {
     options,
     quiet: has(flags, 'quiet'),
     msg: has(flags, 'msg'),
+    reconnect: has(flags, 'reconnect'),
     ...(keylogFile !== undefined ? { keylog: openKeylog(keylogFile) } : {}),
+    ...(sessOut !== undefined ? { sessOut: openSessionOut('sess_out', sessOut) } : {}),
   };
 }
 
@@ -108,15 +128,33 @@ export async function runClient(argv: readonly string[], io: CliIo): Promise<voi
     io.stdout.write(helpText('s_client', CLIENT_FLAGS));
     return;
   }
+  let session = plan.options.session;
+  if (plan.reconnect) {
+    for (let i = 0; i < RECONNECTS; i++) {
+      session = (await runConnection(plan, io, session, 'drop')) ?? session;
+      if (!plan.quiet) println(io.stdout, 'drop connection and then reconnect');
+    }
+  }
+  await runConnection(plan, io, session, 'interactive');
+}
+
+/**
+ * One connection offering `session`. 'interactive': stdin lines go to the
+ * server until EOF / Q / the server closes. 'drop' (-reconnect): once the
+ * handshake is done and a ticket has come (or TICKET_WAIT_MS passed), close.
+ * Resolves with the latest session received on this connection, if any.
+ */
+function runConnection(plan: ClientPlan, io: CliIo, session: Uint8Array | undefined, mode: 'interactive' | 'drop'): Promise<Uint8Array | undefined> {
   const { host, port, quiet } = plan;
   const out = (line: string): void => println(io.stdout, line);
   const err = (line: string): void => println(io.stderr, line);
 
   let sock: CliSocket;
   try {
-    sock = tlsConnect(plan.options);
+    const { session: _stored, ...options } = plan.options;
+    sock = tlsConnect(session ? { ...options, session } : options);
   } catch (e) {
-    throw new CliError(`s_client: ${errorText(e)}`);
+    return Promise.reject(new CliError(`s_client: ${errorText(e)}`));
   }
   const conn = connectionOf(sock);
   if (plan.msg) {
@@ -124,34 +162,52 @@ export async function runClient(argv: readonly string[], io: CliIo): Promise<voi
     else err('puretls: -msg: this socket does not expose its Connection; no message trace');
   }
   if (plan.keylog) sock.on('keylog', plan.keylog);
-  if (conn && !quiet) {
-    conn.on('ticket', () => out('---\nPost-Handshake New Session Ticket arrived (not stored: session resumption is not implemented yet)\n---'));
-  }
+  if (conn && !quiet) conn.on('session', (s: Session) => ticketLines(s).forEach(out));
+  let latest: Uint8Array | undefined;
 
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<Uint8Array | undefined>((resolve, reject) => {
     let secured = false;
     let settled = false;
     let stopInput: (() => void) | null = null;
     let closeTimer: NodeJS.Timeout | undefined;
+    let ticketTimer: NodeJS.Timeout | undefined;
 
     const settle = (e?: Error): void => {
       if (settled) return;
       settled = true;
       stopInput?.();
       clearTimeout(closeTimer);
+      clearTimeout(ticketTimer);
       if (!sock.destroyed) sock.destroy();
       if (e) reject(e);
-      else resolve();
+      else resolve(latest);
     };
     /** Send close_notify, then wait (briefly) for the peer's. */
     const close = (): void => {
       if (settled || closeTimer) return;
+      clearTimeout(ticketTimer);
       stopInput?.();
       stopInput = null;
       if (!sock.writableEnded) sock.end();
       closeTimer = setTimeout(() => settle(), CLOSE_GRACE_MS);
       closeTimer.unref?.();
     };
+    /** -reconnect: drop once the tickets read with this one are in (they often come together). */
+    const dropSoon = (): void => {
+      if (mode !== 'drop' || !secured || closeTimer) return;
+      clearTimeout(ticketTimer);
+      ticketTimer = setTimeout(close, 0);
+    };
+
+    sock.on('session', (bytes: Uint8Array) => {
+      latest = bytes;
+      try {
+        plan.sessOut?.(bytes);
+      } catch (e) {
+        err(`puretls: -sess_out: cannot write the session: ${errorText(e)}`);
+      }
+      dropSoon();
+    });
 
     const onLine = async (line: string): Promise<void> => {
       if (!quiet) {
@@ -197,6 +253,11 @@ export async function runClient(argv: readonly string[], io: CliIo): Promise<voi
         ];
         for (const l of lines) out(l);
       }
+      if (mode === 'drop') {
+        if (latest) dropSoon();
+        else ticketTimer = setTimeout(close, TICKET_WAIT_MS);
+        return;
+      }
       stopInput = readLines(io.stdin, onLine, () => {
         // As OpenSSL: EOF on stdin closes the connection, except with -quiet (which implies -ign_eof).
         if (!quiet) {
@@ -207,12 +268,13 @@ export async function runClient(argv: readonly string[], io: CliIo): Promise<voi
     });
     sock.on('data', (d: Buffer) => io.stdout.write(d));
     sock.on('end', () => {
-      if (!quiet && !settled && !closeTimer) err('closed');
+      if (mode === 'interactive' && !quiet && !settled && !closeTimer) err('closed');
       // the peer is done: answer its close_notify, then finish on 'close'
       close();
     });
     sock.on('close', () => settle());
     sock.on('error', (e: Error) => {
+      if (mode === 'drop' && closeTimer) return settle(); // an error while dropping the connection does not matter
       const what = secured ? 'connection' : 'handshake';
       const detail = errorText(e);
       if (!secured && /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN/.test(detail)) {

@@ -3,14 +3,15 @@
  * the status lines printed after a handshake, OpenSSL's verify codes, the
  * stdin line reader with its one-letter commands, and -keylogfile.
  */
-import { appendFileSync, closeSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { KeyUpdateType as KeyUpdate, NamedGroup, ProtocolVersion, SignatureScheme, nameOf, type KeyUpdateType } from '../common/constants.js';
-import { SUITES, suiteByName } from '../crypto/suites.js';
+import { SUITES, suiteByName, suiteInfo } from '../crypto/suites.js';
+import { Session } from '../session/session.js';
 import { Connection } from '../ssl/connection.js';
 import { TlsContext } from '../ssl/context.js';
-import { UsageError, listFlag, str, type ParsedFlags } from './args.js';
+import { UsageError, listFlag, readFileFlag, str, type ParsedFlags } from './args.js';
 import { connect, createSecureContext, createServer, TlsSocket } from '../node/index.js';
 
 /** The streams a command uses (process's by default; tests pass their own). */
@@ -148,6 +149,71 @@ export function openKeylog(path: string): (line: string | Uint8Array) => void {
     const text = typeof line === 'string' ? line : Buffer.from(line).toString('latin1');
     appendFileSync(path, text.endsWith('\n') ? text : `${text}\n`);
   };
+}
+
+// ------------------------------------------------------------ sessions (-sess_out / -sess_in)
+
+/** The PEM label of a stored session (OpenSSL's is SSL SESSION PARAMETERS; ours is not interchangeable). */
+export const SESSION_PEM_LABEL = 'PURETLS SESSION';
+
+/** Session bytes (Session.toBytes(), or a 'session' event's Buffer) as PEM, 64-character lines. */
+export function sessionToPem(bytes: Uint8Array): string {
+  const b64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${SESSION_PEM_LABEL}-----\n${lines.join('\n')}\n-----END ${SESSION_PEM_LABEL}-----\n`;
+}
+
+/**
+ * The session in a -sess_out file, checked (Session.fromBytes).
+ * @throws {UsageError} one line naming the file and what is wrong
+ */
+export function sessionFromPem(flag: string, path: string, text: string): Uint8Array {
+  const m = new RegExp(`-----BEGIN ${SESSION_PEM_LABEL}-----([^-]*)-----END ${SESSION_PEM_LABEL}-----`).exec(text);
+  if (!m) throw new UsageError(`-${flag} ${path}: no ${SESSION_PEM_LABEL} PEM block in the file (write one with -sess_out)`);
+  const body = m[1]!.replace(/\s+/g, '');
+  if (body.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(body)) throw new UsageError(`-${flag} ${path}: the ${SESSION_PEM_LABEL} block is not base64`);
+  const bytes = new Uint8Array(Buffer.from(body, 'base64'));
+  try {
+    Session.fromBytes(bytes);
+  } catch (e) {
+    const why = errorText(e).replace(/^Session\.fromBytes: /, '');
+    throw new UsageError(`-${flag} ${path}: ${/^not a/.test(why) ? why : `not a valid puretls session (${why})`}`);
+  }
+  return bytes;
+}
+
+/** -sess_in FILE → the session bytes to offer. */
+export function readSessionFile(flag: string, path: string): Uint8Array {
+  return sessionFromPem(flag, path, readFileFlag(flag, path));
+}
+
+/**
+ * -sess_out FILE: checks now that the file can be written (without truncating
+ * it: it may also be the -sess_in file); the writer replaces its content with
+ * the latest session each time (mode 0600 when created: the bytes are a secret).
+ */
+export function openSessionOut(flag: string, path: string): (bytes: Uint8Array) => void {
+  try {
+    closeSync(openSync(path, 'a', 0o600));
+  } catch (e) {
+    throw new UsageError(`cannot write -${flag} ${path}: ${(e as NodeJS.ErrnoException).code ?? errorText(e)}`);
+  }
+  return (bytes) => writeFileSync(path, sessionToPem(bytes), { mode: 0o600 });
+}
+
+/** OpenSSL's block for a TLS 1.3 ticket (s_client prints it as each NewSessionTicket arrives). */
+export function ticketLines(s: Session): string[] {
+  const suite = suiteInfo(s.cipherSuite)?.name ?? `0x${s.cipherSuite.toString(16).padStart(4, '0')}`;
+  return [
+    '---',
+    'Post-Handshake New Session Ticket arrived:',
+    'SSL-Session:',
+    '    Protocol  : TLSv1.3',
+    `    Cipher    : ${suite}`,
+    `    TLS session ticket lifetime hint: ${s.lifetimeSeconds} (seconds)`,
+    `    Max Early Data: ${s.maxEarlyData}`,
+    '---',
+  ];
 }
 
 // ------------------------------------------------------------ status lines
@@ -337,6 +403,8 @@ export interface TlsOptions {
   ciphersuites?: string;
   ecdhCurve?: string;
   requestCert?: boolean;
+  /** A session to offer (the bytes of a 'session' event / -sess_in). */
+  session?: Uint8Array;
 }
 
 /** connect(), the adapter's (node:tls shaped). Option errors throw here. */

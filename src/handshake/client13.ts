@@ -76,6 +76,8 @@ function pskOffer(cx: HandshakeContext): PskOffer | undefined {
   const session = cx.offeredSession;
   const suite = session ? suiteInfo(session.cipherSuite) : undefined;
   if (!session || !suite || suite.version !== '1.3') return undefined;
+  // RFC 8446 §4.6.1: resume only with the server name of the original session.
+  if (session.serverName !== cx.serverName) return undefined;
   // Only with a suite we still offer that shares the session's hash (RFC 8446 §4.2.11).
   const usable = cx.config.cipherSuites.some((id) => suiteInfo(id)?.hash === suite.hash);
   if (!usable || !session.isResumable(cx.config.provider.nowMs())) return undefined;

@@ -42,6 +42,8 @@ export abstract class SocketControls extends Duplex {
   protected abstract conn: Connection | null;
   protected abstract readonly setup: SocketSetup;
   protected established = false;
+  /** The latest session (client), as emitted with 'session'. */
+  protected latestSession: Buffer | undefined = undefined;
   protected timer: NodeJS.Timeout | undefined;
   /** Hand the Connection's output to the transport; cb when it was accepted. */
   protected abstract flush(cb?: Callback): void;
@@ -64,6 +66,8 @@ export abstract class SocketControls extends Duplex {
     this.secureConnecting = false;
     clearTimeout(this.timer);
     this.alpnProtocol = conn.alpnProtocol;
+    // As node (SSL_get_session): a resumed connection's session is the one in use until a new ticket comes.
+    if (conn.isSessionReused && this.latestSession === undefined && this.setup.session) this.latestSession = Buffer.from(this.setup.session.toBytes());
     const v = conn.peerVerification;
     if (this.setup.role === 'server') {
       this.servername = conn.negotiated.serverName ?? false;
@@ -145,13 +149,19 @@ export abstract class SocketControls extends Duplex {
     return f ? Buffer.from(f) : undefined;
   }
 
-  /** Session resumption is not implemented yet. */
+  /**
+   * Client: the latest session (the Buffer of the last 'session' event, or on
+   * a resumed connection the session in use until a new ticket comes), to
+   * pass as `session` to a later connect(); undefined before any.
+   * The bytes hold the resumption secret: keep them as secret as a key.
+   */
   getSession(): Buffer | undefined {
-    return undefined;
+    return this.latestSession;
   }
 
+  /** The server accepted the session we offered (no certificate was sent in this handshake). */
   isSessionReused(): boolean {
-    return false;
+    return this.conn?.isSessionReused ?? false;
   }
 
   /**

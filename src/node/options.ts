@@ -58,8 +58,12 @@ export interface ConnectOptions extends SecureContextOptions {
   /** Replaces the host name check; return an Error to refuse. */
   checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
   ALPNProtocols?: AlpnOption;
-  /** Accepted; session resumption comes later. */
-  session?: Uint8Array;
+  /**
+   * A session to resume (TLS 1.3 PSK with (EC)DHE): the Buffer of an earlier
+   * connection's 'session' event or getSession(). Offered only while it is
+   * within its ticket lifetime; a server that refuses it gets a full handshake.
+   */
+  session?: Uint8Array | null;
   secureContext?: SecureContext;
   highWaterMark?: number;
   /** puretls: fail the handshake after this many ms (client default: none). */

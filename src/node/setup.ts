@@ -3,8 +3,9 @@
  * name to ask for and check (client), the SNI context selection (server),
  * the handshake timeout. Computed once per connect() or once per server.
  */
+import { Session } from '../session/session.js';
 import type { TlsContext } from '../ssl/context.js';
-import { invalidArgType, parseAlpn, parseTimeout, type ConnectOptions, type TlsServerOptions, type TlsSocketOptions } from './options.js';
+import { codedError, invalidArgType, parseAlpn, parseTimeout, type ConnectOptions, type TlsServerOptions, type TlsSocketOptions } from './options.js';
 import { SecureContext, tlsContextFor, type CheckServerIdentity, type ContextParams } from './secure-context.js';
 
 /** What a server-side socket reports to its server (net.Server / EventEmitter shape). */
@@ -29,6 +30,8 @@ export interface SocketSetup {
   readonly handshakeTimeout?: number | undefined;
   /** Server: a client certificate was asked for (node's `authorized` rules). */
   readonly requestCert: boolean;
+  /** Client: the session to offer (node's `session` option), parsed. */
+  readonly session?: Session | undefined;
 }
 
 export const DEFAULT_SERVER_HANDSHAKE_TIMEOUT = 120_000;
@@ -56,7 +59,7 @@ export function clientSetup(options: ConnectOptions): SocketSetup {
   if (check !== undefined && typeof check !== 'function') throw invalidArgType('checkServerIdentity', 'a function', check);
   if (options.servername !== undefined && typeof options.servername !== 'string') throw invalidArgType('servername', 'a string', options.servername);
   if (options.host !== undefined && typeof options.host !== 'string') throw invalidArgType('host', 'a string', options.host);
-  if (options.session !== undefined && !(options.session instanceof Uint8Array)) throw invalidArgType('session', 'a Buffer', options.session);
+  const session = parseSession(options.session);
   // node: the name checked is servername || host || 'localhost'; an IP literal is checked but never sent as SNI.
   const serverName = options.servername || options.host || 'localhost';
   const params: ContextParams = {
@@ -71,7 +74,24 @@ export function clientSetup(options: ConnectOptions): SocketSetup {
     serverName,
     handshakeTimeout: parseTimeout('handshakeTimeout', options.handshakeTimeout),
     requestCert: false,
+    session,
   };
+}
+
+/**
+ * node's `session` option: the bytes of a 'session' event or getSession().
+ * Absent (undefined or null): no session is offered.
+ * @throws {TypeError} naming the option, when the value is not such bytes
+ */
+function parseSession(value: unknown): Session | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!(value instanceof Uint8Array)) throw invalidArgType('session', 'a Buffer or Uint8Array', value);
+  try {
+    return Session.fromBytes(value);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw codedError(new TypeError(`The "session" option is not a session from a 'session' event or getSession() (${why})`), 'ERR_INVALID_ARG_VALUE');
+  }
 }
 
 /**

@@ -10,6 +10,7 @@
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { AlertDescription, TlsError } from '../common/errors.js';
+import type { Session } from '../session/session.js';
 import { Connection } from '../ssl/connection.js';
 import type { TlsContext } from '../ssl/context.js';
 import { peekClientHello, plaintextAlert } from '../ssl/peek.js';
@@ -90,13 +91,15 @@ export class TlsSocket extends SocketControls {
       return false;
     }
     try {
-      this.conn = new Connection(context, this.setup.role, server ? {} : { serverName: this.setup.serverName });
+      const session = this.setup.session;
+      this.conn = new Connection(context, this.setup.role, server ? {} : { serverName: this.setup.serverName, ...(session ? { session } : {}) });
     } catch (e) {
       this.fail(asError(e));
       return false;
     }
     this.applyMaxSendFragment();
     this.conn.on('keyUpdate', (ev) => this.emit('keyUpdate', ev));
+    if (!server) this.conn.on('session', (s: Session) => this.onSession(s));
     if (this.listenerCount('keylog') > 0 || (this.setup.server?.listenerCount('keylog') ?? 0) > 0) this.attachKeylog();
     return true;
   }
@@ -109,6 +112,13 @@ export class TlsSocket extends SocketControls {
       this.emit('keylog', buf);
       this.setup.server?.emit('keylog', buf, this);
     });
+  }
+
+  /** node: 'session' with the session's bytes, for each ticket; getSession() returns the latest. */
+  private onSession(session: Session): void {
+    const bytes = toBuffer(session.toBytes());
+    this.latestSession = bytes;
+    this.emit('session', bytes);
   }
 
   private start(): void {

@@ -97,9 +97,6 @@ describe('puretls: bad use', () => {
 
 describe('puretls: not implemented yet, said plainly', () => {
   it.each([
-    [['s_client', '-reconnect'], /-reconnect: session resumption is not implemented yet/],
-    [['s_client', '-sess_out', 'f'], /-sess_out: session resumption is not implemented yet/],
-    [['s_client', '-sess_in', 'f'], /-sess_in: session resumption is not implemented yet/],
     [['s_client', '-tls1_2'], /-tls1_2: TLS 1\.2 is not implemented yet/],
     [['s_client', '-cipher', 'ECDHE-RSA-AES128-GCM-SHA256'], /-cipher: TLS 1\.2 cipher suites are not implemented yet/],
     [['s_server', '-client_renegotiation'], /-client_renegotiation: renegotiation \(TLS 1\.2\) is not implemented yet/],

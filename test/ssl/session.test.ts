@@ -77,6 +77,11 @@ describe('offering a session', () => {
     expect(psk!.binders[0]!.length).toBe(32);
   });
 
+  it('does not offer a session made for another server name (RFC 8446 §4.6.1)', () => {
+    expect(offeredPsk(sample({ serverName: 'other.example' })).psk).toBeUndefined();
+    expect(offeredPsk(sample({ serverName: undefined })).psk).toBeUndefined();
+  });
+
   it('does not offer an expired session, nor one whose hash no offered suite has', () => {
     expect(offeredPsk(sample({ receivedAtMs: Date.now() - 3601_000 })).psk).toBeUndefined();
     expect(offeredPsk(sample({ cipherSuite: CipherSuite.TLS_AES_256_GCM_SHA384 }), [CipherSuite.TLS_AES_128_GCM_SHA256]).psk).toBeUndefined();
