@@ -22,19 +22,18 @@ import {
   connectionOf,
   coreFacts,
   errorText,
-  keyUpdateCommand,
   openKeylog,
   openSessionOut,
   println,
   readSessionFile,
   readLines,
-  renegotiateCommand,
   summaryLines,
   ticketLines,
   tlsConnect,
   verifyReturn,
   versionOptions,
   applyCipherFlags,
+  sharedCommand,
 } from './session.js';
 
 const CLOSE_GRACE_MS = 2_000;
@@ -211,17 +210,12 @@ function runConnection(plan: ClientPlan, io: CliIo, session: Uint8Array | undefi
 
     const onLine = async (line: string): Promise<void> => {
       if (!quiet) {
-        switch (line) {
-          case 'k':
-          case 'K':
-            return keyUpdateCommand(sock, line === 'K', err);
-          case 'R':
-          case 'r':
-            return renegotiateCommand(sock, line === 'r', err);
-          case 'Q':
-            err('DONE');
-            close();
-            return;
+        const shared = sharedCommand(sock, line, err);
+        if (shared) return shared;
+        if (line === 'Q') {
+          err('DONE');
+          close();
+          return;
         }
       }
       sock.write(`${line}\n`);

@@ -17,17 +17,16 @@ import {
   connectionOf,
   coreFacts,
   errorText,
-  keyUpdateCommand,
   newTicketCommand,
   openKeylog,
   println,
   readLines,
-  renegotiateCommand,
   summaryLines,
   tlsServer,
   verifyReturn,
   versionOptions,
   applyCipherFlags,
+  sharedCommand,
 } from './session.js';
 import {
   type ConnectionInfo,
@@ -307,18 +306,12 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
     }
     const sock = current;
     if (!quiet) {
-      switch (line) {
-        case 'k':
-        case 'K':
-          return keyUpdateCommand(sock, line === 'K', err);
-        case 'R':
-        case 'r':
-          return renegotiateCommand(sock, line === 'r', err);
-        case 'n':
-          return newTicketCommand(sock, err);
-        case 'q':
-          sock.end();
-          return;
+      const shared = sharedCommand(sock, line, err);
+      if (shared) return shared;
+      if (line === 'n') return newTicketCommand(sock, err);
+      if (line === 'q') {
+        sock.end();
+        return;
       }
     }
     sock.write(`${line}\n`);

@@ -466,6 +466,23 @@ export function tlsServer(options: TlsOptions, onSocket: (s: CliSocket) => void,
 // ------------------------------------------------------------ stdin commands
 
 /** `k` / `K`: schedule a KeyUpdate and send it now; OpenSSL prints KEYUPDATE. */
+/**
+ * The interactive letters both s_client and s_server take (as OpenSSL): `k` / `K`
+ * key update, `r` / `R` renegotiation. Returns null when `line` is not one of them.
+ */
+export function sharedCommand(sock: CliSocket, line: string, err: (line: string) => void): Promise<void> | null {
+  switch (line) {
+    case 'k':
+    case 'K':
+      return keyUpdateCommand(sock, line === 'K', err);
+    case 'R':
+    case 'r':
+      return renegotiateCommand(sock, line === 'r', err);
+    default:
+      return null;
+  }
+}
+
 export async function keyUpdateCommand(sock: CliSocket, requested: boolean, err: (line: string) => void): Promise<void> {
   try {
     sock.keyUpdate(requested ? KeyUpdate.REQUESTED : KeyUpdate.NOT_REQUESTED);

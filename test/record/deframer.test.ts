@@ -4,6 +4,8 @@ import { bytesEqual, concat, utf8 } from '../../src/common/bytes.js';
 import { MAX_CIPHERTEXT_12, MAX_CIPHERTEXT_13 } from '../../src/common/constants.js';
 import { AlertDescription, TlsError } from '../../src/common/errors.js';
 import { type RawRecord, RecordDeframer } from '../../src/record/deframer.js';
+import { alertOf, pattern } from './support.js';
+const filled = (n: number, seed = 0): Uint8Array => pattern(n, seed, 31);
 
 function record(type: number, fragment: Uint8Array, version = 0x0303): Uint8Array {
   const out = new Uint8Array(5 + fragment.length);
@@ -12,11 +14,6 @@ function record(type: number, fragment: Uint8Array, version = 0x0303): Uint8Arra
   return out;
 }
 
-function filled(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
-  return b;
-}
 
 function drain(d: RecordDeframer): RawRecord[] {
   const out: RawRecord[] = [];
@@ -24,15 +21,6 @@ function drain(d: RecordDeframer): RawRecord[] {
   return out;
 }
 
-function alertOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TlsError) return e.alert;
-    throw new Error(`not a TlsError: ${String(e)}`);
-  }
-  throw new Error('no error thrown');
-}
 
 const RECORDS = [
   { type: 22, fragment: filled(300, 1), version: 0x0301 },

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bytesEqual, concat } from '../../src/common/bytes.js';
-import { AlertDescription, TlsError } from '../../src/common/errors.js';
+import { AlertDescription } from '../../src/common/errors.js';
 import { type HandshakeMessage, HandshakeJoiner } from '../../src/record/joiner.js';
+import { alertOf, pattern } from './support.js';
+const filled = (n: number, seed = 0): Uint8Array => pattern(n, seed, 7);
 
 function message(type: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + body.length);
@@ -10,11 +12,6 @@ function message(type: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
-function filled(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 7 + seed) & 0xff;
-  return b;
-}
 
 function drain(j: HandshakeJoiner): HandshakeMessage[] {
   const out: HandshakeMessage[] = [];
@@ -22,15 +19,6 @@ function drain(j: HandshakeJoiner): HandshakeMessage[] {
   return out;
 }
 
-function alertOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TlsError) return e.alert;
-    throw new Error(`not a TlsError: ${String(e)}`);
-  }
-  throw new Error('no error thrown');
-}
 
 describe('HandshakeJoiner', () => {
   it('joins a message split across 3 records', () => {

@@ -2,12 +2,13 @@ import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bytesEqual, concat } from '../../src/common/bytes.js';
 import { ContentType } from '../../src/common/constants.js';
-import { AlertDescription, TlsError } from '../../src/common/errors.js';
+import { AlertDescription } from '../../src/common/errors.js';
 import type { SuiteInfo } from '../../src/crypto/suites.js';
 import { SUITES, suiteByName } from '../../src/crypto/suites.js';
-import { type RawRecord, RecordDeframer } from '../../src/record/deframer.js';
 import { ReceiveProtection, SendProtection } from '../../src/record/protection.js';
 import { recordTestProviders } from '../helpers/node-aead-provider.js';
+import { alertOf, parse, pattern } from './support.js';
+const filled = (n: number, seed = 0): Uint8Array => pattern(n, seed, 17);
 
 const PROVIDERS = await recordTestProviders();
 const provider = PROVIDERS[0]![1];
@@ -26,27 +27,8 @@ function pair(suite: SuiteInfo): { tx: SendProtection; rx: ReceiveProtection } {
   return { tx: SendProtection.tls12(provider, suite, key, iv), rx: ReceiveProtection.tls12(provider, suite, key, iv) };
 }
 
-function parse(bytes: Uint8Array): RawRecord {
-  const d = new RecordDeframer();
-  d.push(bytes);
-  const r = d.next();
-  if (!r || d.buffered !== 0) throw new Error('not exactly one record');
-  return r;
-}
 
-function alertOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TlsError) return e.alert;
-    throw new Error(`not a TlsError: ${String(e)}`);
-  }
-  throw new Error('no error thrown');
-}
 
-function filled(n: number, seed = 0): Uint8Array {
-  return Uint8Array.from({ length: n }, (_, i) => (i * 17 + seed) & 0xff);
-}
 
 function u64(n: bigint): Uint8Array {
   const b = new Uint8Array(8);

@@ -11,6 +11,8 @@ import { type RawRecord, RecordDeframer } from '../../src/record/deframer.js';
 import { ReceiveProtection, SendProtection } from '../../src/record/protection.js';
 import { lastNonZero } from '../../src/record/protection13.js';
 import { recordTestProviders } from '../helpers/node-aead-provider.js';
+import { alertOf, parse, pattern } from './support.js';
+const filled = (n: number, seed = 0): Uint8Array => pattern(n, seed, 29);
 
 const PROVIDERS = await recordTestProviders();
 /** The provider under test (nobleProvider once it exists); the others check interoperation. */
@@ -28,13 +30,6 @@ function pair(suite: SuiteInfo, p: CryptoProvider = provider): { tx: SendProtect
 }
 
 /** Parse exactly one record from bytes. */
-function parse(bytes: Uint8Array): RawRecord {
-  const d = new RecordDeframer();
-  d.push(bytes);
-  const r = d.next();
-  if (!r || d.buffered !== 0) throw new Error('not exactly one record');
-  return r;
-}
 
 function parseAll(bytes: Uint8Array): RawRecord[] {
   const d = new RecordDeframer();
@@ -45,21 +40,7 @@ function parseAll(bytes: Uint8Array): RawRecord[] {
   return out;
 }
 
-function alertOf(fn: () => unknown): number {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof TlsError) return e.alert;
-    throw new Error(`not a TlsError: ${String(e)}`);
-  }
-  throw new Error('no error thrown');
-}
 
-function filled(n: number, seed = 0): Uint8Array {
-  const b = new Uint8Array(n);
-  for (let i = 0; i < n; i++) b[i] = (i * 29 + seed) & 0xff;
-  return b;
-}
 
 /** A record sealed by hand, inner plaintext chosen freely (to build what seal() refuses). */
 function handSealed(suite: SuiteInfo, secret: Uint8Array, seq: bigint, inner: Uint8Array): RawRecord {
