@@ -28,32 +28,16 @@ export interface SessionFields {
  * NewSessionTicket. `toBytes()` / `Session.fromBytes()` store it (the bytes
  * hold the resumption secret: keep them as secret as a private key).
  */
-export class Session implements SessionFields {
-  readonly version: number;
-  readonly cipherSuite: number;
-  readonly psk: Uint8Array;
-  readonly ticket: Uint8Array;
-  readonly ticketAgeAdd: number;
-  readonly lifetimeSeconds: number;
-  readonly receivedAtMs: number;
-  readonly serverName: string | undefined;
-  readonly alpn: string | undefined;
-  readonly maxEarlyData: number;
-  readonly peerCertificates: readonly Uint8Array[];
+// The fields are declared once, in SessionFields; the class adds behaviour.
+export interface Session extends SessionFields {}
+export class Session {
   private appData: Uint8Array | null = null;
 
   constructor(f: SessionFields) {
-    this.version = f.version;
-    this.cipherSuite = f.cipherSuite;
-    this.psk = f.psk;
-    this.ticket = f.ticket;
-    this.ticketAgeAdd = f.ticketAgeAdd >>> 0;
-    this.lifetimeSeconds = Math.min(f.lifetimeSeconds, MAX_TICKET_LIFETIME_SECONDS);
-    this.receivedAtMs = f.receivedAtMs;
-    this.serverName = f.serverName;
-    this.alpn = f.alpn;
-    this.maxEarlyData = f.maxEarlyData;
-    this.peerCertificates = f.peerCertificates;
+    Object.assign(this, f, {
+      ticketAgeAdd: f.ticketAgeAdd >>> 0,
+      lifetimeSeconds: Math.min(f.lifetimeSeconds, MAX_TICKET_LIFETIME_SECONDS),
+    });
   }
 
   /** Usable at `nowMs`: within its lifetime (RFC 8446 §4.6.1). */

@@ -366,7 +366,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     if (this.error) throw this.error;
   }
 
-  /** The one catch site: any error becomes a TlsError, sends its alert once and poisons the connection. */
+  /** The one catch site: every error becomes a TlsError, sends its alert once and poisons the connection. */
   private guard(fn: () => void): void {
     try {
       fn();
