@@ -16,6 +16,7 @@ import { RecordDeframer, type RawRecord } from '../record/deframer.js';
 import { ReceiveProtection, SendProtection } from '../record/protection.js';
 import type { VerifyResult } from '../x509/verifier.js';
 import type { TlsContext } from './context.js';
+import { Outbox } from './outbox.js';
 import { PeerLimits } from './peer-limits.js';
 import { PendingActions } from './pending.js';
 
@@ -61,7 +62,6 @@ export type ConnectionEvents = {
   session: Session;
 };
 
-const CCS_RECORD = new Uint8Array([ContentType.change_cipher_spec, 3, 3, 0, 1, 1]);
 
 /**
  * One TLS connection, sans-IO (SSL in OpenSSL's terms). Feed it the peer's
@@ -76,10 +76,8 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   private state: HandshakeState | null = null;
   private readonly deframer = new RecordDeframer();
   private readonly joiner: HandshakeJoiner;
-  private sendProt: SendProtection = SendProtection.plaintext();
+  private readonly outbox = new Outbox();
   private recvProt: ReceiveProtection = ReceiveProtection.plaintext();
-  private readonly out: Uint8Array[] = [];
-  private hsPending: Uint8Array[] = [];
   private appIn: Uint8Array[] = [];
   private appOut: Uint8Array[] = [];
   private error: TlsError | null = null;
@@ -89,7 +87,6 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   private closeSent = false;
   private peerClosedFlag = false;
   private secrets: TrafficSecrets13 | null = null;
-  private maxSendFragment = MAX_PLAINTEXT;
   /** Counters of what a peer may repeat; reset by application data. */
   private readonly repeats: PeerLimits;
   /** Key update generations per direction (N of *_TRAFFIC_SECRET_N in the key log). */
@@ -179,16 +176,13 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
 
   /** Everything to send to the peer now, as one buffer (one transport write), or null. */
   takeOutgoing(): Uint8Array | null {
-    if (!this.error) this.guard(() => this.sealPending());
-    if (this.out.length === 0) return null;
-    const all = concat(...this.out);
-    this.out.length = 0;
-    return all;
+    if (!this.error) this.guard(() => this.outbox.sealHandshake());
+    return this.outbox.take();
   }
 
   /** Is there anything for takeOutgoing? */
   get wantsWrite(): boolean {
-    return this.out.length > 0 || this.hsPending.length > 0;
+    return this.outbox.hasOutput;
   }
 
   /**
@@ -247,7 +241,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     if (!Number.isInteger(size) || size < 512 || size > MAX_PLAINTEXT) {
       throw new RangeError('setMaxSendFragment: size must be an integer in 512..16384');
     }
-    this.maxSendFragment = size;
+    this.outbox.maxFragment = size;
   }
 
   /**
@@ -298,18 +292,16 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   // ---- HandshakeContext ------------------------------------------------------
 
   sendHandshake(raw: Uint8Array): void {
-    this.hsPending.push(raw);
+    this.outbox.queueHandshake(raw);
     if (this.hasListeners('message')) this.emit('message', { direction: 'sent', type: raw[0]!, length: raw.length });
   }
 
   sendChangeCipherSpec(): void {
-    this.sealPending();
-    this.out.push(CCS_RECORD);
+    this.outbox.changeCipherSpec();
   }
 
   setSendProtection(p: SendProtection): void {
-    this.sealPending();
-    this.sendProt = p;
+    this.outbox.switchProtection(p);
   }
 
   setReceiveProtection(p: ReceiveProtection): void {
@@ -336,7 +328,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     this.deframer.setMaxFragment(MAX_CIPHERTEXT_13);
     const limit = this.negotiated.peerRecordSizeLimit;
     // RFC 8449 §4: the limit counts the inner content type byte in TLS 1.3.
-    if (limit !== undefined) this.maxSendFragment = Math.min(this.maxSendFragment, limit - 1);
+    if (limit !== undefined) this.outbox.maxFragment = Math.min(this.outbox.maxFragment, limit - 1);
     for (const d of this.appOut) this.sealApplication(d);
     this.appOut = [];
     this.emit('handshake', undefined);
@@ -380,13 +372,8 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     const err = e instanceof TlsError ? e : TlsError.internal(e);
     if (this.error) return this.error;
     this.error = err;
-    this.hsPending = [];
     if (!err.remote) {
-      try {
-        this.out.push(this.sendProt.seal(ContentType.alert, new Uint8Array([AlertLevel.fatal, err.alert])));
-      } catch {
-        // nothing more we can send
-      }
+      this.outbox.fatal(err.alert);
       this.emit('alert', { sent: true, level: AlertLevel.fatal, description: err.alert });
     }
     return err;
@@ -398,30 +385,23 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     this.state = this.role === 'client' ? startClient13(this) : new ExpectClientHello();
   }
 
-  private sealPending(): void {
-    if (this.hsPending.length === 0) return;
-    const data = concat(...this.hsPending);
-    this.hsPending = [];
-    this.out.push(this.sendProt.sealAll(ContentType.handshake, data, this.maxSendFragment));
-  }
-
   /** Seal application data; at the key's safe record limit, update the key first (RFC 8446 §5.5). */
   private sealApplication(data: Uint8Array): void {
     const limit = this.recordLimit();
     let offset = 0;
     while (offset < data.length) {
       // Keep one record under this key for the KeyUpdate itself.
-      const left = limit - 1 - Number(this.sendProt.sequence);
+      const left = limit - 1 - Number(this.outbox.protection.sequence);
       if (left <= 0) {
         if (this.pending.keyUpdate === KeyUpdateType.NONE) this.pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
         this.flushPending();
         continue;
       }
-      const take = Math.min(data.length - offset, left * this.maxSendFragment);
-      this.out.push(this.sendProt.sealAll(ContentType.application_data, data.subarray(offset, offset + take), this.maxSendFragment));
+      const take = Math.min(data.length - offset, left * this.outbox.maxFragment);
+      this.outbox.application(data.subarray(offset, offset + take));
       offset += take;
     }
-    if (Number(this.sendProt.sequence) >= limit - 1 && this.pending.keyUpdate === KeyUpdateType.NONE) {
+    if (Number(this.outbox.protection.sequence) >= limit - 1 && this.pending.keyUpdate === KeyUpdateType.NONE) {
       this.pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
     }
   }
@@ -435,8 +415,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   }
 
   private sendAlert(level: number, description: number): void {
-    this.sealPending();
-    this.out.push(this.sendProt.seal(ContentType.alert, new Uint8Array([level, description])));
+    this.outbox.alert(level, description);
     this.emit('alert', { sent: true, level, description });
   }
 
@@ -459,12 +438,11 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     if (p.keyUpdate !== KeyUpdateType.NONE || (p.answerKeyUpdate && trigger === 'write')) {
       // One KeyUpdate answers a request; one of our own already scheduled answers it too (RFC 8446 §4.6.3).
       const type = p.keyUpdate !== KeyUpdateType.NONE ? p.keyUpdate : KeyUpdateType.NOT_REQUESTED;
-      this.sealPending();
-      const raw = encodeHandshake(new KeyUpdate(type));
-      this.sendHandshake(raw);
-      this.sealPending(); // under the old key (RFC 8446 §4.6.3) ...
-      this.sendProt.ratchet13(); // ... then ratchet (§7.2)
-      this.logTrafficSecret(this.role, ++this.generations.send, this.sendProt);
+      this.outbox.sealHandshake();
+      this.sendHandshake(encodeHandshake(new KeyUpdate(type)));
+      this.outbox.sealHandshake(); // under the old key (RFC 8446 §4.6.3) ...
+      this.outbox.protection.ratchet13(); // ... then ratchet (§7.2)
+      this.logTrafficSecret(this.role, ++this.generations.send, this.outbox.protection);
       p.answerKeyUpdate = false;
       p.keyUpdate = KeyUpdateType.NONE;
       this.emit('keyUpdate', { direction: 'sent', type });
