@@ -13,38 +13,12 @@ import { once } from 'node:events';
 import type net from 'node:net';
 import tls from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NamedGroup, SignatureScheme } from '../../src/common/constants.js';
+import { NamedGroup } from '../../src/common/constants.js';
 import { AlertDescription } from '../../src/common/errors.js';
 import type { Connection } from '../../src/ssl/connection.js';
 import { installPeerCleanup } from '../helpers/peers.js';
 import { pump, type Pump } from '../helpers/pump.js';
-import {
-  ALL_GROUP_IDS,
-  CERT_TYPES,
-  GROUPS,
-  SUITES,
-  clientCert,
-  connectOurs,
-  firstDifference,
-  group,
-  groupName,
-  installSocketCleanup,
-  listen,
-  makeCertSets,
-  ourClient,
-  ourServer,
-  patternBytes,
-  rejectionOf,
-  reverseLine,
-  serverCert,
-  track,
-  trackServer,
-  verifierFor,
-  within,
-  type CertSet,
-  type CertType,
-  type GroupRow,
-} from './support.js';
+import { ALL_GROUP_IDS, CERT_TYPES, GROUPS, SUITES, clientCert, connectOurs, firstDifference, group, groupName, installSocketCleanup, listen, makeCertSets, ourClient, ourServer, patternBytes, rejectionOf, reverseLine, serverCert, track, trackServer, verifierFor, within, type CertSet, type CertType, type GroupRow, SCHEME, describeConn } from './support.js';
 
 installPeerCleanup(); // temp dirs of keys.ts
 installSocketCleanup();
@@ -57,15 +31,7 @@ beforeAll(async () => {
   certs = await makeCertSets();
 }, 60_000);
 
-const SCHEME: Record<CertType, number> = {
-  rsa2048: SignatureScheme.rsa_pss_rsae_sha256,
-  p256: SignatureScheme.ecdsa_secp256r1_sha256,
-  ed25519: SignatureScheme.ed25519,
-};
 
-function describeConn(c: Connection): string {
-  return `ours: state=${c.stateName} protocol=${c.protocol} suite=${c.cipherSuite?.name} group=${groupName(c.negotiated.group)} hrr=${c.negotiated.helloRetry} failure=${c.failure?.code ?? '-'} ${c.failure?.message ?? ''}`;
-}
 
 function describeNode(s: tls.TLSSocket | undefined): string {
   if (!s) return 'node: no socket';

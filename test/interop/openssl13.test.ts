@@ -19,31 +19,7 @@ import { makeCert, makeChain } from '../helpers/keys.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { installPeerCleanup, runOpensslClient, startOpensslServer, type PeerHandle } from '../helpers/peers.js';
 import { pump, type Pump } from '../helpers/pump.js';
-import {
-  ALL_GROUP_IDS,
-  CERT_TYPES,
-  GROUPS,
-  SIG_TYPE,
-  SUITES,
-  clientCert,
-  connectOurs,
-  group,
-  groupName,
-  installSocketCleanup,
-  listen,
-  makeCertSets,
-  ourClient,
-  ourServer,
-  rejectionOf,
-  reverseLine,
-  serverCert,
-  verifierFor,
-  within,
-  type CertSet,
-  type CertType,
-  type GroupRow,
-  type Listener,
-} from './support.js';
+import { ALL_GROUP_IDS, CERT_TYPES, GROUPS, SIG_TYPE, SUITES, clientCert, connectOurs, group, groupName, installSocketCleanup, listen, makeCertSets, ourClient, ourServer, rejectionOf, reverseLine, serverCert, verifierFor, within, type CertSet, type CertType, type GroupRow, type Listener, SCHEME, describeConn } from './support.js';
 
 installPeerCleanup();
 installSocketCleanup();
@@ -55,18 +31,9 @@ beforeAll(async () => {
   certs = await makeCertSets();
 }, 60_000);
 
-/** The scheme a TLS 1.3 peer signs with for each certificate type (OpenSSL's and our default preference). */
-const SCHEME: Record<CertType, number> = {
-  rsa2048: SignatureScheme.rsa_pss_rsae_sha256,
-  p256: SignatureScheme.ecdsa_secp256r1_sha256,
-  ed25519: SignatureScheme.ed25519,
-};
 
 const show = (peer: PeerHandle): string => `\n--- ${peer.name} output ---\n${peer.output()}\n---`;
 
-function describeConn(c: Connection): string {
-  return `ours: state=${c.stateName} protocol=${c.protocol} suite=${c.cipherSuite?.name} group=${groupName(c.negotiated.group)} hrr=${c.negotiated.helloRetry} failure=${c.failure?.code ?? '-'}`;
-}
 
 // ─────────────────────────────────────────────────────────────── our client → s_server
 

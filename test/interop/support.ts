@@ -1,3 +1,4 @@
+import { SignatureScheme } from '../../src/common/constants.js';
 /**
  * Shared bits of the interop tests (openssl13.test.ts, node13.test.ts): the
  * suite / group / certificate tables with each peer's spelling, certificates
@@ -221,4 +222,16 @@ export function firstDifference(a: Buffer, b: Buffer): number {
 
 export function reverseLine(line: string): string {
   return [...line].reverse().join('');
+}
+
+/** The scheme a TLS 1.3 peer signs with for each certificate type (OpenSSL's, node's and our default preference). */
+export const SCHEME: Record<CertType, number> = {
+  rsa2048: SignatureScheme.rsa_pss_rsae_sha256,
+  p256: SignatureScheme.ecdsa_secp256r1_sha256,
+  ed25519: SignatureScheme.ed25519,
+};
+
+/** Our side's state in one line, for assertion messages. */
+export function describeConn(c: Connection): string {
+  return `ours: state=${c.stateName} protocol=${c.protocol} suite=${c.cipherSuite?.name} group=${groupName(c.negotiated.group)} hrr=${c.negotiated.helloRetry} failure=${c.failure?.code ?? '-'} ${c.failure?.message ?? ''}`;
 }
