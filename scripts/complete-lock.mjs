@@ -1,6 +1,6 @@
 // Complete package-lock.json with entries for platform-specific optional
-// packages (e.g. @rollup/rollup-android-arm64) that the npm mirror here does
-// not serve: `npm install` silently leaves them out, and npm 11's `npm ci`
+// packages (e.g. @rollup/rollup-android-arm64) that a registry may
+// not serve to this platform: `npm install` silently leaves them out, and npm 11's `npm ci`
 // then refuses the lock ("Missing: ... from lock file"). They never install on
 // this platform (os/cpu mismatch), so an entry with version, os and cpu is all
 // npm ci needs. Run after regenerating the lock: `node scripts/complete-lock.mjs`.

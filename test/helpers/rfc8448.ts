@@ -1,6 +1,6 @@
 /**
  * Byte strings from RFC 8448 (Example Handshake Traces for TLS 1.3), read
- * from /work/shared/vectors/rfc8448.txt, which lives beside the repo.
+ * from test/vectors/rfc8448.txt (the RFC's text, with its copyright notice).
  *
  *   rfc8448(3, 'ClientHello (196 octets)')       // the whole handshake message
  *   rfc8448(3, 'Finished (', 1)                   // the second Finished in §3
@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-const FILE = new URL('../../../shared/vectors/rfc8448.txt', import.meta.url);
+const FILE = new URL('../vectors/rfc8448.txt', import.meta.url);
 
 /** A line that starts a value: "      <name> (N octets):  <hex or (empty)>". */
 const LABEL = /^\s+(\S.*?\((\d+) octets\)):\s*(.*)$/;

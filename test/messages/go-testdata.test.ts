@@ -1,7 +1,8 @@
 /**
  * Real hellos and TLS 1.2 flights: the plaintext handshake messages in Go's
  * crypto/tls testdata (recorded against OpenSSL) decode and re-encode byte
- * for byte. Files live in /work/shared/vectors/go-crypto-tls-testdata.
+ * for byte. Files live in test/vectors/go-crypto-tls-testdata
+ * (BSD licence: LICENSE.go beside them).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ import {
   type HandshakeMessage,
 } from '../../src/messages/index.js';
 
-const DIR = new URL('../../../shared/vectors/go-crypto-tls-testdata/', import.meta.url);
+const DIR = new URL('../vectors/go-crypto-tls-testdata/', import.meta.url);
 
 /** The flows of a Go testdata file: hexdump blocks under ">>> Flow N (client to server)". */
 function flows(name: string): { fromClient: boolean; data: Uint8Array }[] {

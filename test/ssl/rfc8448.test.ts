@@ -32,7 +32,7 @@ const hex = toHex;
 
 /** Section 2's RSA key: "name:  hex ..." lines without octet counts. */
 function section2Key(): PrivateKey {
-  const text = readFileSync(new URL('../../../shared/vectors/rfc8448.txt', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../vectors/rfc8448.txt', import.meta.url), 'utf8');
   const sec = text.slice(text.indexOf('\n2.  Private Keys'), text.indexOf('\n3.  Simple 1-RTT'));
   const field = (name: string): bigint => {
     const at = sec.indexOf(`   ${name}:`);
