@@ -7,7 +7,7 @@
 export { Connection } from './ssl/connection.js';
 export type { ConnectionOptions, ConnectionEvents, AlertEvent, KeyUpdateEvent, MessageEvent } from './ssl/connection.js';
 export { TlsContext, DEFAULT_LIMITS } from './ssl/context.js';
-export type { TlsContextOptions, CertifiedKey, TlsLimits } from './ssl/context.js';
+export type { TlsContextOptions, CertifiedKey, TlsLimits, AlpnSelect } from './ssl/context.js';
 export { TlsError, AlertDescription, AlertLevel, alertName } from './common/errors.js';
 export type { TlsErrorCode } from './common/errors.js';
 export {

@@ -39,6 +39,9 @@ export interface CertifiedKey {
   readonly key: PrivateKey;
 }
 
+/** Server-side ALPN choice: the client's protocols (and SNI) in, one of them (or undefined) out. */
+export type AlpnSelect = (offered: readonly string[], serverName: string | undefined) => string | undefined;
+
 /** What the handshake states read of the configuration (TlsContext implements it). */
 export interface HandshakeConfig {
   readonly provider: CryptoProvider;
@@ -55,6 +58,12 @@ export interface HandshakeConfig {
   readonly keyShareGroups: readonly number[];
   readonly signatureSchemes: readonly number[];
   readonly alpnProtocols: readonly string[];
+  /**
+   * Server: pick the ALPN protocol from the client's list (node's ALPNCallback).
+   * Return one of `offered`, or undefined to refuse with no_application_protocol.
+   * Called only when the client offers ALPN; replaces alpnProtocols.
+   */
+  readonly alpnSelect?: AlpnSelect | undefined;
   readonly middleboxCompat: boolean;
   readonly advertiseGroups: 'auto' | 'always' | 'never';
   readonly recordSizeLimit: number;

@@ -86,8 +86,8 @@ function decide(cx: HandshakeContext, ch: ClientHello): { choice: Choice; shares
   const shared = shares.find((s) => ours.includes(s.group));
   const group = shared?.group ?? ours.find((g) => groups.includes(g));
   if (group === undefined) throw TlsError.handshakeFailure('no group in common');
-  const alpn = chooseAlpn(cx, findExtension(ch.extensions, AlpnExt));
   const sni = findExtension(ch.extensions, ServerNameExt);
+  const alpn = chooseAlpn(cx, findExtension(ch.extensions, AlpnExt), sni?.[0]);
   return {
     choice: {
       suite,
@@ -112,10 +112,18 @@ function checkShareOrder(groups: readonly number[], shares: readonly { group: nu
   }
 }
 
-/** RFC 7301 §3.2: our first protocol the client offers; none in common is fatal. */
-function chooseAlpn(cx: HandshakeContext, offered: readonly string[] | undefined): string | undefined {
+/** RFC 7301 §3.2: our first protocol the client offers (or the alpnSelect choice); none in common is fatal. */
+function chooseAlpn(cx: HandshakeContext, offered: readonly string[] | undefined, serverName: string | undefined): string | undefined {
+  if (!offered) return undefined;
+  const select = cx.config.alpnSelect;
+  if (select) {
+    const chosen = select(offered, serverName);
+    if (chosen === undefined) throw TlsError.alert(AlertDescription.no_application_protocol, 'ALPN callback chose no protocol');
+    if (!offered.includes(chosen)) throw TlsError.internal(new Error('ALPN callback returned a protocol the client did not offer'));
+    return chosen;
+  }
   const ours = cx.config.alpnProtocols;
-  if (!offered || ours.length === 0) return undefined;
+  if (ours.length === 0) return undefined;
   const p = ours.find((x) => offered.includes(x));
   if (p === undefined) throw TlsError.alert(AlertDescription.no_application_protocol, 'no ALPN protocol in common');
   return p;

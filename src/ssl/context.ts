@@ -4,9 +4,9 @@ import { nobleProvider } from '../crypto/noble.js';
 import { suiteInfo } from '../crypto/suites.js';
 import { DEFAULT_SIGNATURE_SCHEMES } from '../handshake/sigschemes.js';
 import type { CertificateVerifier } from '../x509/verifier.js';
-import { DEFAULT_LIMITS, type CertifiedKey, type HandshakeConfig, type TlsLimits } from '../handshake/config.js';
+import { DEFAULT_LIMITS, type AlpnSelect, type CertifiedKey, type HandshakeConfig, type TlsLimits } from '../handshake/config.js';
 
-export { DEFAULT_LIMITS, type CertifiedKey, type TlsLimits };
+export { DEFAULT_LIMITS, type AlpnSelect, type CertifiedKey, type TlsLimits };
 
 export interface TlsContextOptions {
   provider?: CryptoProvider;
@@ -33,6 +33,8 @@ export interface TlsContextOptions {
   signatureSchemes?: readonly number[];
   /** ALPN protocol names in preference order. */
   alpnProtocols?: readonly string[];
+  /** Server: choose the ALPN protocol from the client's list (node's ALPNCallback); exclusive with alpnProtocols. */
+  alpnSelect?: AlpnSelect;
   /** Client: send a legacy_session_id and ChangeCipherSpec (RFC 8446 Appendix D.4). Default true. */
   middleboxCompat?: boolean;
   /** Server: when to list our groups in EncryptedExtensions: 'auto' (when the client's share was not our first choice, as OpenSSL), 'always', 'never'. */
@@ -58,6 +60,7 @@ export class TlsContext implements HandshakeConfig {
   readonly keyShareGroups: readonly number[];
   readonly signatureSchemes: readonly number[];
   readonly alpnProtocols: readonly string[];
+  readonly alpnSelect: AlpnSelect | undefined;
   readonly middleboxCompat: boolean;
   readonly advertiseGroups: 'auto' | 'always' | 'never';
   readonly recordSizeLimit: number;
@@ -107,6 +110,9 @@ export class TlsContext implements HandshakeConfig {
         throw new TypeError('TlsContext: alpnProtocols entries must be strings of 1..255 characters');
       }
     }
+    if (options.alpnSelect !== undefined && typeof options.alpnSelect !== 'function') throw new TypeError('TlsContext: alpnSelect must be a function');
+    if (options.alpnSelect && this.alpnProtocols.length > 0) throw new TypeError('TlsContext: alpnSelect and alpnProtocols are exclusive');
+    this.alpnSelect = options.alpnSelect;
     this.middleboxCompat = options.middleboxCompat ?? true;
     this.advertiseGroups = options.advertiseGroups ?? 'auto';
     this.recordSizeLimit = options.recordSizeLimit ?? 16385;
