@@ -119,6 +119,8 @@ const alertCode: Partial<Record<number, TlsErrorCode>> = {
 export class TlsError extends Error {
   /** True when the alert came from the peer rather than being sent by us. */
   readonly remote: boolean;
+  /** True for an unexpected exception turned into internal_error (see TlsError.bug): a puretls bug. */
+  readonly bug: boolean = false;
   constructor(
     readonly code: TlsErrorCode,
     readonly alert: AlertDescription,
@@ -146,10 +148,32 @@ export class TlsError extends Error {
   static handshakeFailure(what: string): TlsError {
     return new TlsError('ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, what);
   }
+  /** A deliberate internal_error (a state we refuse to continue from, not a peer's fault). */
   static internal(cause: unknown): TlsError {
     const detail = cause instanceof Error ? cause.message : String(cause);
     const e = new TlsError('ERR_TLS_INTERNAL', AlertDescription.internal_error, detail);
     if (cause instanceof Error) (e as Error & { cause?: unknown }).cause = cause;
+    return e;
+  }
+  /**
+   * An exception that was not a deliberate TlsError reached the connection's
+   * catch site: a bug in puretls. internal_error goes out, the original is
+   * kept as `cause`, and `bug` is true so tests and logs can tell it apart.
+   */
+  static bug(cause: unknown): TlsError {
+    const e = TlsError.internal(cause);
+    (e as { bug: boolean }).bug = true;
+    return e;
+  }
+  /**
+   * A user callback run during the handshake (certificate verifier, ALPN or
+   * SNI choice) threw: the handshake cannot go on (internal_error), the
+   * callback's exception is the `cause`; not a bug of ours.
+   */
+  static callback(what: string, cause: unknown): TlsError {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    const e = new TlsError('ERR_TLS_INTERNAL', AlertDescription.internal_error, `${what} threw: ${detail}`);
+    (e as Error & { cause?: unknown }).cause = cause;
     return e;
   }
   /** A local call at the wrong time; sends no alert and poisons nothing. */

@@ -1,17 +1,34 @@
 import type { CryptoProvider, HashAlgorithm } from './provider.js';
 
 const LABEL_PREFIX = [0x74, 0x6c, 0x73, 0x31, 0x33, 0x20]; // "tls13 "
-const labelCache = new Map<string, Uint8Array>();
+
+function encodeLabel(label: string): Uint8Array {
+  const b = new Uint8Array(LABEL_PREFIX.length + label.length);
+  b.set(LABEL_PREFIX);
+  for (let i = 0; i < label.length; i++) b[LABEL_PREFIX.length + i] = label.charCodeAt(i);
+  return b;
+}
+
+/**
+ * The protocol's own labels (RFC 8446 §7.1, §7.3, §4.6.1, §7.2), encoded once.
+ * Other labels (the exporter's, chosen by callers) are encoded per call and
+ * never cached, so no caller can grow this table.
+ */
+const PROTOCOL_LABELS: ReadonlyMap<string, Uint8Array> = new Map(
+  [
+    'derived', 'ext binder', 'res binder', 'c e traffic', 'e exp master', 'c hs traffic', 's hs traffic',
+    'c ap traffic', 's ap traffic', 'exp master', 'res master', 'finished', 'key', 'iv', 'traffic upd',
+    'resumption', 'exporter',
+  ].map((l) => [l, encodeLabel(l)]),
+);
+
+/** Entries in the label table: constant whatever labels callers use (for tests). */
+export function cachedLabelCount(): number {
+  return PROTOCOL_LABELS.size;
+}
 
 function labelBytes(label: string): Uint8Array {
-  let b = labelCache.get(label);
-  if (!b) {
-    b = new Uint8Array(LABEL_PREFIX.length + label.length);
-    b.set(LABEL_PREFIX);
-    for (let i = 0; i < label.length; i++) b[LABEL_PREFIX.length + i] = label.charCodeAt(i);
-    labelCache.set(label, b);
-  }
-  return b;
+  return PROTOCOL_LABELS.get(label) ?? encodeLabel(label);
 }
 
 /** RFC 8446 §7.1 HkdfLabel: length u16, label<7..255> = "tls13 " + label, context<0..255>. */

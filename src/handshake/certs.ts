@@ -1,7 +1,7 @@
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { PublicKey } from '../crypto/provider.js';
 import { LeafKeyVerifier } from '../x509/default-verifier.js';
-import type { HandshakeContext } from './state.js';
+import { userCallback, type HandshakeContext } from './state.js';
 
 const leafOnly = new LeafKeyVerifier();
 
@@ -11,11 +11,13 @@ const leafOnly = new LeafKeyVerifier();
  */
 export function verifyPeerChain(cx: HandshakeContext, chain: readonly Uint8Array[]): PublicKey {
   const verifier = cx.config.verifier ?? leafOnly;
-  const result = verifier.verify(chain, {
-    provider: cx.config.provider,
-    peerRole: cx.role === 'client' ? 'server' : 'client',
-    serverName: cx.role === 'client' ? cx.serverName : undefined,
-  });
+  const result = userCallback('certificate verifier', () =>
+    verifier.verify(chain, {
+      provider: cx.config.provider,
+      peerRole: cx.role === 'client' ? 'server' : 'client',
+      serverName: cx.role === 'client' ? cx.serverName : undefined,
+    }),
+  );
   cx.negotiated.peerCertificates = chain;
   cx.negotiated.peerVerify = result;
   if (!result.authorized && cx.config.rejectUnauthorized) {

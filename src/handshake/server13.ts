@@ -36,7 +36,7 @@ import {
 import { verifyPeerChain } from './certs.js';
 import { KeySchedule13 } from './keyschedule13.js';
 import { chooseScheme } from './sigschemes.js';
-import { expectOneOf, expectType, type HandshakeContext, type HandshakeState } from './state.js';
+import { expectOneOf, expectType, userCallback, type HandshakeContext, type HandshakeState } from './state.js';
 import { Transcript } from './transcript.js';
 import type { PublicKey } from '../crypto/provider.js';
 
@@ -66,6 +66,10 @@ function decide(cx: HandshakeContext, ch: ClientHello): { choice: Choice; shares
   const versions = findExtension(ch.extensions, SupportedVersionsClientExt);
   if (!versions || !versions.includes(ProtocolVersion.TLSv1_3)) {
     throw TlsError.alert(AlertDescription.protocol_version, 'client does not offer TLS 1.3');
+  }
+  // RFC 8446 §4.1.2, Appendix D: legacy_version is 0x0303; below it the client is not a TLS 1.3 client.
+  if (ch.legacyVersion < ProtocolVersion.TLSv1_2) {
+    throw TlsError.alert(AlertDescription.protocol_version, `ClientHello legacy_version 0x${ch.legacyVersion.toString(16).padStart(4, '0')}`);
   }
   // RFC 8446 §4.1.2: a TLS 1.3 ClientHello offers exactly the null compression method.
   if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) throw TlsError.illegal('compression methods must be [null]');
@@ -117,9 +121,9 @@ function chooseAlpn(cx: HandshakeContext, offered: readonly string[] | undefined
   if (!offered) return undefined;
   const select = cx.config.alpnSelect;
   if (select) {
-    const chosen = select(offered, serverName);
+    const chosen = userCallback('ALPN callback', () => select(offered, serverName));
     if (chosen === undefined) throw TlsError.alert(AlertDescription.no_application_protocol, 'ALPN callback chose no protocol');
-    if (!offered.includes(chosen)) throw TlsError.internal(new Error('ALPN callback returned a protocol the client did not offer'));
+    if (!offered.includes(chosen)) throw TlsError.internal('ALPN callback returned a protocol the client did not offer');
     return chosen;
   }
   const ours = cx.config.alpnProtocols;
@@ -142,7 +146,13 @@ export class ExpectClientHello implements HandshakeState {
     transcript.start(choice.suite.hash);
     transcript.add(msg.raw);
     const share = shares.find((s) => s.group === choice.group);
-    if (share) return serverHello(cx, transcript, ch, choice, share.keyExchange, false);
+    const earlyData = ch.extensions.some((e) => e.type === E.early_data);
+    if (share) {
+      // We accept no 0-RTT: what the client sent under its early key is skipped (RFC 8446 §4.2.10).
+      if (earlyData) cx.skipEarlyData('trial');
+      return serverHello(cx, transcript, ch, choice, share.keyExchange, false);
+    }
+    if (earlyData) cx.skipEarlyData('hrr');
     // RFC 8446 §4.1.4: no usable share: ask again for our group.
     transcript.replaceWithMessageHash();
     const cookie = cx.config.provider.randomBytes(32);
@@ -174,23 +184,45 @@ class ExpectClientHello2 implements HandshakeState {
   handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
     expectType(msg, H.client_hello, this.name);
     const ch = ClientHello.decode(msg.body);
-    const versions = findExtension(ch.extensions, SupportedVersionsClientExt);
-    if (!versions?.includes(ProtocolVersion.TLSv1_3)) throw TlsError.illegal('second ClientHello dropped TLS 1.3');
-    // RFC 8446 §4.1.2: the second ClientHello repeats the first but for the retried parts.
-    if (!bytesEqual(ch.random, this.ch1.random) || !bytesEqual(ch.legacySessionId, this.ch1.legacySessionId)) {
-      throw TlsError.illegal('second ClientHello changed random or session id');
-    }
-    if (!ch.cipherSuites.includes(this.choice.suite.id)) throw TlsError.illegal('second ClientHello dropped the selected suite');
+    checkRetriedHello(this.ch1, ch);
     const cookie = findExtension(ch.extensions, CookieExt);
     if (!cookie || !bytesEqual(cookie, this.cookie)) throw TlsError.illegal('second ClientHello does not echo our cookie');
-    if (ch.extensions.some((e) => e.type === E.early_data)) throw TlsError.illegal('early_data after HelloRetryRequest');
     const shares = findExtension(ch.extensions, KeyShareClientExt);
+    // RFC 8446 §4.1.4: one share, for the group the HelloRetryRequest selected.
     if (!shares || shares.length !== 1 || shares[0]!.group !== this.choice.group) {
       throw TlsError.illegal('second ClientHello must carry one share for the requested group');
     }
     this.transcript.add(msg.raw);
     return serverHello(cx, this.transcript, ch, this.choice, shares[0]!.keyExchange, this.ccsSent);
   }
+}
+
+/** Extensions a second ClientHello may change (RFC 8446 §4.1.2); the rest must repeat the first's, in order. */
+const RETRY_MAY_CHANGE: ReadonlySet<number> = new Set([E.key_share, E.early_data, E.cookie, E.pre_shared_key, E.padding]);
+
+/**
+ * RFC 8446 §4.1.2: the second ClientHello repeats the first except that
+ * key_share is replaced, early_data removed, a cookie added, pre_shared_key
+ * updated (or removed), and padding changed. Anything else is illegal_parameter.
+ */
+function checkRetriedHello(ch1: ClientHello, ch2: ClientHello): void {
+  const same =
+    ch2.legacyVersion === ch1.legacyVersion &&
+    bytesEqual(ch2.random, ch1.random) &&
+    bytesEqual(ch2.legacySessionId, ch1.legacySessionId) &&
+    ch2.cipherSuites.length === ch1.cipherSuites.length &&
+    ch2.cipherSuites.every((s, i) => s === ch1.cipherSuites[i]) &&
+    bytesEqual(ch2.compressionMethods, ch1.compressionMethods);
+  if (!same) throw TlsError.illegal('second ClientHello changed its version, random, session id, suites or compression');
+  if (ch2.extensions.some((e) => e.type === E.early_data)) throw TlsError.illegal('early_data after HelloRetryRequest');
+  const kept1 = ch1.extensions.filter((e) => !RETRY_MAY_CHANGE.has(e.type));
+  const kept2 = ch2.extensions.filter((e) => !RETRY_MAY_CHANGE.has(e.type));
+  const extsSame = kept1.length === kept2.length && kept1.every((e, i) => e.type === kept2[i]!.type && bytesEqual(e.data, kept2[i]!.data));
+  if (!extsSame) throw TlsError.illegal('second ClientHello changed, added, dropped or reordered extensions');
+  const has = (ch: ClientHello, type: number): boolean => ch.extensions.some((e) => e.type === type);
+  if (!has(ch2, E.key_share)) throw TlsError.alert(AlertDescription.missing_extension, 'second ClientHello without key_share');
+  // pre_shared_key may be updated or dropped, never added.
+  if (has(ch2, E.pre_shared_key) && !has(ch1, E.pre_shared_key)) throw TlsError.illegal('second ClientHello added pre_shared_key');
 }
 
 /** ServerHello, then our encrypted flight (RFC 8446 §2: EE, [CR], Certificate, CertificateVerify, Finished). */

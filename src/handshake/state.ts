@@ -54,6 +54,12 @@ export interface HandshakeContext {
   setSendProtection(p: SendProtection): void;
   /** Switch the peer's keys; RFC 8446 §5.1: fails if a handshake message is split across the change. */
   setReceiveProtection(p: ReceiveProtection): void;
+  /**
+   * Server: the client offered early data we do not accept; skip it as RFC
+   * 8446 §4.2.10 says ('trial': records that fail to decrypt under the
+   * handshake key; 'hrr': application_data records before the second ClientHello).
+   */
+  skipEarlyData(mode: 'hrr' | 'trial'): void;
   /** NSS key log line (label, secret), only emitted when someone listens. */
   keylog(label: string, secret: Uint8Array): void;
   /** The handshake is done: application data may flow. */
@@ -80,4 +86,17 @@ export function expectType(msg: HandshakeMessage, type: number, stateName: strin
 /** Is `type` one of `types`? Else unexpected_message. */
 export function expectOneOf(msg: HandshakeMessage, types: readonly number[], stateName: string): void {
   if (!types.includes(msg.type)) throw TlsError.unexpected(`${stateName}: got ${handshakeName(msg.type)}`);
+}
+
+/**
+ * Run a user-supplied callback (verifier, ALPN choice) inside the handshake:
+ * a TlsError it throws stands; anything else becomes internal_error with the
+ * exception as `cause` (TlsError.callback), not a puretls bug.
+ */
+export function userCallback<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw e instanceof TlsError ? e : TlsError.callback(what, e);
+  }
 }

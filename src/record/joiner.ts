@@ -9,29 +9,43 @@ export type { HandshakeMessage };
 export const DEFAULT_MAX_HANDSHAKE_MESSAGE = 131072;
 
 /**
+ * The largest body a message of `type` may declare, or -1 when the type is
+ * not one this connection can receive at all (unexpected_message at once).
+ */
+export type MessageSizeLimit = (type: number) => number;
+
+/**
  * Reassembles handshake messages from the fragments of handshake records:
  * a message may span records and a record may carry several (RFC 8446 §5.1).
  * A message that lies within one fragment is returned as subarrays of it;
  * one that spans fragments costs one copy of the message.
+ *
+ * Each message's declared length is checked against its type's limit from
+ * the 4-byte header, before the body is buffered, so a peer cannot park a
+ * large partial message (decode_error, as OpenSSL and node:tls).
  */
 export class HandshakeJoiner {
   private readonly queue = new ByteQueue();
-  private readonly maxMessageSize: number;
+  private readonly limit: MessageSizeLimit;
   private failed: TlsError | null = null;
 
-  /** @throws {RangeError} if opts.maxMessageSize is not an integer in 0..2^24-1 */
-  constructor(opts?: { maxMessageSize?: number }) {
+  /**
+   * `maxMessageSize`: one cap for every type (default 128 KiB); `limit`: a cap
+   * per type (see MessageSizeLimit), which takes precedence.
+   * @throws {RangeError} if opts.maxMessageSize is not an integer in 0..2^24-1
+   */
+  constructor(opts?: { maxMessageSize?: number; limit?: MessageSizeLimit }) {
     const max = opts?.maxMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE;
     if (!Number.isInteger(max) || max < 0 || max > 0xffffff) {
       throw new RangeError('HandshakeJoiner: maxMessageSize must be an integer in 0..16777215');
     }
-    this.maxMessageSize = max;
+    this.limit = opts?.limit ?? (() => max);
   }
 
   /**
    * Append the fragment of one handshake record (kept by reference).
-   * @throws {TlsError} illegal_parameter when a message header now visible
-   *   declares more than maxMessageSize bytes (checked before buffering more).
+   * @throws {TlsError} decode_error when a message header now visible declares
+   *   more than its type's limit; unexpected_message for a type never received here
    */
   push(fragment: Uint8Array): void {
     if (!(fragment instanceof Uint8Array)) throw new TypeError('HandshakeJoiner.push: fragment must be a Uint8Array');
@@ -42,7 +56,7 @@ export class HandshakeJoiner {
 
   /**
    * The next complete message, or null when more fragments are needed.
-   * @throws {TlsError} illegal_parameter ("handshake message too large")
+   * @throws {TlsError} as push
    */
   next(): HandshakeMessage | null {
     if (this.failed) throw this.failed;
@@ -71,8 +85,14 @@ export class HandshakeJoiner {
     if (q.length < HANDSHAKE_HEADER_LENGTH) return -1;
     const h = q.peek(HANDSHAKE_HEADER_LENGTH);
     const length = (h[1]! << 16) | (h[2]! << 8) | h[3]!;
-    if (length > this.maxMessageSize) {
-      this.failed = TlsError.illegal(`handshake message too large: type ${h[0]} declares ${length} bytes`);
+    const max = this.limit(h[0]!);
+    if (max < 0) {
+      this.failed = TlsError.unexpected(`handshake message of type ${h[0]} is not expected here`);
+      throw this.failed;
+    }
+    // RFC 8446 §6 / RFC 5246 §7.2: a length beyond what the message can hold is a decode_error.
+    if (length > max) {
+      this.failed = TlsError.decode(`handshake message too large: type ${h[0]} declares ${length} bytes (limit ${max})`);
       throw this.failed;
     }
     return length;

@@ -1,24 +1,17 @@
-import { concat, toHex } from '../common/bytes.js';
-import { ContentType, HandshakeType, KeyUpdateType, MAX_CIPHERTEXT_13, MAX_PLAINTEXT, ProtocolVersion } from '../common/constants.js';
+import { KeyUpdateType, MAX_PLAINTEXT, ProtocolVersion } from '../common/constants.js';
 import { Emitter } from '../common/emitter.js';
-import { AlertDescription, AlertLevel, TlsError } from '../common/errors.js';
+import { AlertDescription, TlsError } from '../common/errors.js';
 import type { SuiteInfo } from '../crypto/suites.js';
-import { startClient13 } from '../handshake/client13.js';
 import { KeySchedule13 } from '../handshake/keyschedule13.js';
-import { ExpectClientHello } from '../handshake/server13.js';
-import type { HandshakeContext, HandshakeState, Negotiated, TrafficSecrets13 } from '../handshake/state.js';
-import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js';
-import { KeyUpdate, NewSessionTicket13 } from '../messages/messages13.js';
+import type { Negotiated } from '../handshake/state.js';
 import { Session } from '../session/session.js';
-import { sessionFromTicket } from './tickets.js';
-import { HandshakeJoiner } from '../record/joiner.js';
-import { RecordDeframer, type RawRecord } from '../record/deframer.js';
-import { ReceiveProtection, SendProtection } from '../record/protection.js';
 import type { VerifyResult } from '../x509/verifier.js';
 import type { TlsContext } from './context.js';
-import { Outbox } from './outbox.js';
-import { PeerLimits } from './peer-limits.js';
-import { PendingActions } from './pending.js';
+import { Engine } from './engine.js';
+import type { ConnectionEvents } from './events.js';
+import type { PendingActions } from './pending.js';
+
+export type { AlertEvent, ConnectionEvents, KeyUpdateEvent, MessageEvent } from './events.js';
 
 export interface ConnectionOptions {
   /** Client: the server name for SNI and certificate checks. */
@@ -27,72 +20,22 @@ export interface ConnectionOptions {
   session?: Session;
 }
 
-export interface AlertEvent {
-  readonly sent: boolean;
-  readonly level: number;
-  readonly description: number;
-}
-
-export interface KeyUpdateEvent {
-  readonly direction: 'sent' | 'received';
-  readonly type: KeyUpdateType;
-}
-
-/** A handshake message sent or received, for `-msg` style tracing. */
-export interface MessageEvent {
-  readonly direction: 'sent' | 'received';
-  readonly type: number;
-  readonly length: number;
-}
-
-export type ConnectionEvents = {
-  /** The handshake completed. */
-  handshake: void;
-  alert: AlertEvent;
-  /** One NSS key log line (no newline). Emitted only while someone listens. */
-  keylog: string;
-  keyUpdate: KeyUpdateEvent;
-  /** The peer sent close_notify. */
-  close: void;
-  /** A handshake message went out or came in. */
-  message: MessageEvent;
-  /** A NewSessionTicket arrived (client). */
-  ticket: HandshakeMessage;
-  /** Client: a resumable session, made from a NewSessionTicket. */
-  session: Session;
-};
-
-
 /**
  * One TLS connection, sans-IO (SSL in OpenSSL's terms). Feed it the peer's
  * bytes with `receive`, send what `takeOutgoing` returns, and use
  * `read`/`write` for application data. It never blocks and never does IO.
+ *
+ * The machinery (handshake states, records, keys) lives in a private
+ * `Engine`; this class checks arguments, runs each call through the one
+ * catch site, and delivers the events the call raised once it is done, so a
+ * listener that throws surfaces to the caller (as with Node's EventEmitter)
+ * without sending an alert or poisoning the connection.
  */
-export class Connection extends Emitter<ConnectionEvents> implements HandshakeContext {
+export class Connection extends Emitter<ConnectionEvents> {
   readonly role: 'client' | 'server';
   readonly serverName: string | undefined;
   readonly offeredSession: Session | undefined;
-  readonly negotiated: Negotiated = {};
-  private state: HandshakeState | null = null;
-  private readonly deframer = new RecordDeframer();
-  private readonly joiner: HandshakeJoiner;
-  private readonly outbox = new Outbox();
-  private recvProt: ReceiveProtection = ReceiveProtection.plaintext();
-  private appIn: Uint8Array[] = [];
-  private appOut: Uint8Array[] = [];
-  private error: TlsError | null = null;
-  private started = false;
-  private complete = false;
-  private closeRequested = false;
-  private closeSent = false;
-  private peerClosedFlag = false;
-  private secrets: TrafficSecrets13 | null = null;
-  /** Counters of what a peer may repeat; reset by application data. */
-  private readonly repeats: PeerLimits;
-  /** Key update generations per direction (N of *_TRAFFIC_SECRET_N in the key log). */
-  private readonly generations = { send: 0, receive: 0 };
-  /** What the user asked for, flushed on the next read/write/doHandshake. */
-  readonly pending = new PendingActions();
+  readonly #engine: Engine;
 
   constructor(
     readonly config: TlsContext,
@@ -109,50 +52,57 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     this.role = role;
     this.serverName = options.serverName;
     this.offeredSession = role === 'client' ? options.session : undefined;
-    this.joiner = new HandshakeJoiner({ maxMessageSize: config.limits.maxHandshakeMessageSize });
-    this.repeats = new PeerLimits(config.limits);
+    this.#engine = new Engine(config, role, this.serverName, this.offeredSession, (name) => this.hasListeners(name));
   }
 
   // ---- state --------------------------------------------------------------
 
+  /** What has been agreed so far (read-only view). */
+  get negotiated(): Readonly<Negotiated> {
+    return this.#engine.negotiated;
+  }
+  /** What the user asked for and is not yet on the wire. */
+  get pending(): Readonly<PendingActions> {
+    return this.#engine.pending;
+  }
   get handshakeComplete(): boolean {
-    return this.complete;
+    return this.#engine.complete;
   }
   /** The peer sent close_notify: no more data will come. */
   get peerClosed(): boolean {
-    return this.peerClosedFlag;
+    return this.#engine.peerClosed;
   }
-  /** We sent (or queued) close_notify. */
+  /** We sent (or queued) close_notify, or closed before the handshake started. */
   get closed(): boolean {
-    return this.closeSent;
+    return this.#engine.closeSent;
   }
   /** The fatal error that ended this connection, if any. */
   get failure(): TlsError | null {
-    return this.error;
+    return this.#engine.error;
   }
   /** 'TLSv1.3' once negotiated. */
   get protocol(): string | null {
-    return this.negotiated.version === ProtocolVersion.TLSv1_3 ? 'TLSv1.3' : null;
+    return this.#engine.negotiated.version === ProtocolVersion.TLSv1_3 ? 'TLSv1.3' : null;
   }
   get cipherSuite(): SuiteInfo | null {
-    return this.negotiated.suite ?? null;
+    return this.#engine.negotiated.suite ?? null;
   }
   /** The server accepted the offered session (a PSK handshake). */
   get isSessionReused(): boolean {
-    return this.negotiated.resumed === true;
+    return this.#engine.negotiated.resumed === true;
   }
   get alpnProtocol(): string | false {
-    return this.negotiated.alpn ?? false;
+    return this.#engine.negotiated.alpn ?? false;
   }
   get peerCertificates(): readonly Uint8Array[] {
-    return this.negotiated.peerCertificates ?? [];
+    return this.#engine.negotiated.peerCertificates ?? [];
   }
   get peerVerification(): VerifyResult | null {
-    return this.negotiated.peerVerify ?? null;
+    return this.#engine.negotiated.peerVerify ?? null;
   }
   /** The handshake state's name (for diagnostics and tests). */
   get stateName(): string {
-    return this.state?.name ?? (this.role === 'client' ? 'Start' : 'ExpectClientHello');
+    return this.#engine.state?.name ?? (this.role === 'client' ? 'Start' : 'ExpectClientHello');
   }
 
   // ---- IO ------------------------------------------------------------------
@@ -161,28 +111,29 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
    * Bytes from the peer. Processes every complete record.
    * @throws {TlsError} on a fatal protocol error (the alert is queued for takeOutgoing)
    * @throws {TypeError} if bytes is not a Uint8Array
+   * @throws whatever a listener of an event this call raised throws (the connection is unharmed)
    */
   receive(bytes: Uint8Array): void {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('receive: bytes must be a Uint8Array');
+    const e = this.#engine;
     this.throwIfFailed();
-    if (this.peerClosedFlag) return; // RFC 8446 §6.1: data after close_notify is ignored
-    this.guard(() => {
-      this.startIfNeeded();
-      this.deframer.push(bytes);
-      let rec: RawRecord | null;
-      while (!this.peerClosedFlag && !this.error && (rec = this.deframer.next())) this.processRecord(rec);
-    });
+    // RFC 8446 §6.1: data after close_notify is ignored; so is data after a close before the handshake.
+    if (e.peerClosed || (e.closeSent && !e.started)) return;
+    this.run(() => e.receive(bytes));
   }
 
   /** Everything to send to the peer now, as one buffer (one transport write), or null. */
   takeOutgoing(): Uint8Array | null {
-    if (!this.error) this.guard(() => this.outbox.sealHandshake());
-    return this.outbox.take();
+    const e = this.#engine;
+    if (!e.error) this.run(() => e.outbox.sealHandshake(), false);
+    const out = e.outbox.take();
+    this.deliver();
+    return out;
   }
 
   /** Is there anything for takeOutgoing? */
   get wantsWrite(): boolean {
-    return this.outbox.hasOutput;
+    return this.#engine.outbox.hasOutput;
   }
 
   /**
@@ -193,47 +144,47 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
    */
   read(): Uint8Array | null {
     this.throwIfFailed();
-    this.guard(() => this.flushPending('read'));
-    if (this.appIn.length === 0) return null;
-    const data = concat(...this.appIn);
-    this.appIn = [];
-    return data;
+    const e = this.#engine;
+    this.run(() => e.flushPending('read'));
+    return e.takeApplicationData();
   }
 
   /**
    * Queue application data; sealed at once after the handshake, held until then.
+   * Handshake messages already queued (a KeyUpdate answer) go out before it.
    * @throws {TypeError} if data is not a Uint8Array
    * @throws {TlsError} ERR_TLS_CLOSED after close(), or the connection's fatal error
    */
   write(data: Uint8Array): void {
     if (!(data instanceof Uint8Array)) throw new TypeError('write: data must be a Uint8Array');
     this.throwIfFailed();
-    if (this.closeRequested) throw new TlsError('ERR_TLS_CLOSED', AlertDescription.close_notify, 'write after close');
-    this.guard(() => {
-      this.startIfNeeded();
-      this.flushPending();
-      if (data.length === 0) return;
-      if (this.complete) this.sealApplication(data);
-      else this.appOut.push(data.slice());
-    });
+    if (this.#engine.closeRequested) throw new TlsError('ERR_TLS_CLOSED', AlertDescription.close_notify, 'write after close');
+    this.run(() => this.#engine.write(data));
   }
 
-  /** Start (client) or continue the handshake and flush pending actions. */
+  /**
+   * Start (client) or continue the handshake and flush pending actions.
+   * @throws {TlsError} ERR_TLS_CLOSED after close() (nothing changes), or the connection's fatal error
+   */
   doHandshake(): void {
     this.throwIfFailed();
-    this.guard(() => {
-      this.startIfNeeded();
-      this.flushPending();
+    const e = this.#engine;
+    if (e.closeSent && !e.started) throw new TlsError('ERR_TLS_CLOSED', AlertDescription.close_notify, 'doHandshake after close');
+    this.run(() => {
+      e.startIfNeeded();
+      e.flushPending();
     });
   }
 
-  /** Queue close_notify (after any data already written). Idempotent. */
+  /**
+   * Queue close_notify (after any data already written). Before the
+   * handshake has started nothing is sent and the connection is over.
+   * Idempotent.
+   */
   close(): void {
-    if (this.error || this.closeRequested) return;
-    this.closeRequested = true;
-    this.guard(() => {
-      if (this.complete || !this.started) this.sendClose();
-    });
+    const e = this.#engine;
+    if (e.error || e.closeRequested) return;
+    this.run(() => e.close());
   }
 
   /** The largest plaintext per record we send (node's setMaxSendFragment). */
@@ -241,7 +192,7 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
     if (!Number.isInteger(size) || size < 512 || size > MAX_PLAINTEXT) {
       throw new RangeError('setMaxSendFragment: size must be an integer in 512..16384');
     }
-    this.outbox.maxFragment = size;
+    this.#engine.setMaxSendFragment(size);
   }
 
   /**
@@ -251,10 +202,13 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
     if (!Number.isInteger(length) || length < 0 || length > 255 * 64) throw new RangeError('exportKeyingMaterial: bad length');
     if (typeof label !== 'string') throw new TypeError('exportKeyingMaterial: label must be a string');
+    // RFC 8446 §7.1: HkdfLabel.label is "tls13 " + label, at most 255 bytes; exporter labels are ASCII (RFC 5705 §4).
+    if (label.length > 249 || !/^[\x20-\x7e]*$/.test(label)) throw new RangeError('exportKeyingMaterial: label must be printable ASCII of at most 249 characters');
     if (context !== undefined && !(context instanceof Uint8Array)) throw new TypeError('exportKeyingMaterial: context must be a Uint8Array');
-    if (!this.complete || !this.secrets) throw TlsError.invalidState('exportKeyingMaterial before the handshake completed');
-    const ks = new KeySchedule13(this.config.provider, this.negotiated.suite!.hash);
-    return ks.exportKeyingMaterial(this.secrets.exporterMaster, label, context ?? new Uint8Array(0), length);
+    const e = this.#engine;
+    if (!e.complete || !e.secrets) throw TlsError.invalidState('exportKeyingMaterial before the handshake completed');
+    const ks = new KeySchedule13(this.config.provider, e.negotiated.suite!.hash);
+    return ks.exportKeyingMaterial(e.secrets.exporterMaster, label, context ?? new Uint8Array(0), length);
   }
 
   // ---- controls (OpenSSL's SSL_key_update and friends) -----------------------
@@ -271,10 +225,11 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
       throw new RangeError('keyUpdate: type must be KeyUpdateType.NOT_REQUESTED (0) or KeyUpdateType.REQUESTED (1)');
     }
     this.throwIfFailed();
-    if (!this.complete) throw TlsError.invalidState('keyUpdate: the handshake is not complete');
-    if (this.closeRequested) throw TlsError.invalidState('keyUpdate: the connection is closed');
-    if (this.negotiated.version !== ProtocolVersion.TLSv1_3) throw TlsError.invalidState('keyUpdate: TLS 1.3 only');
-    this.pending.keyUpdate = type;
+    const e = this.#engine;
+    if (!e.complete) throw TlsError.invalidState('keyUpdate: the handshake is not complete');
+    if (e.closeRequested) throw TlsError.invalidState('keyUpdate: the connection is closed');
+    if (e.negotiated.version !== ProtocolVersion.TLSv1_3) throw TlsError.invalidState('keyUpdate: TLS 1.3 only');
+    e.pending.keyUpdate = type;
     return true;
   }
 
@@ -284,242 +239,37 @@ export class Connection extends Emitter<ConnectionEvents> implements HandshakeCo
    * NOT_REQUESTED until it is sent.
    */
   getKeyUpdateType(): KeyUpdateType {
-    const p = this.pending;
+    const p = this.#engine.pending;
     if (p.keyUpdate !== KeyUpdateType.NONE) return p.keyUpdate;
     return p.answerKeyUpdate ? KeyUpdateType.NOT_REQUESTED : KeyUpdateType.NONE;
-  }
-
-  // ---- HandshakeContext ------------------------------------------------------
-
-  sendHandshake(raw: Uint8Array): void {
-    this.outbox.queueHandshake(raw);
-    if (this.hasListeners('message')) this.emit('message', { direction: 'sent', type: raw[0]!, length: raw.length });
-  }
-
-  sendChangeCipherSpec(): void {
-    this.outbox.changeCipherSpec();
-  }
-
-  setSendProtection(p: SendProtection): void {
-    this.outbox.switchProtection(p);
-  }
-
-  setReceiveProtection(p: ReceiveProtection): void {
-    // RFC 8446 §5.1: a key change must fall on a record boundary.
-    if (!this.joiner.isEmpty) throw TlsError.unexpected('handshake data spans a key change');
-    this.recvProt = p;
-  }
-
-  keylog(label: string, secret: Uint8Array): void {
-    if (!this.hasListeners('keylog')) return;
-    this.emit('keylog', `${label} ${toHex(this.negotiated.clientRandom ?? new Uint8Array(32))} ${toHex(secret)}`);
-  }
-
-  /** Key log line for an updated traffic secret, as OpenSSL writes it (CLIENT_TRAFFIC_SECRET_N). */
-  private logTrafficSecret(owner: 'client' | 'server', n: number, p: SendProtection | ReceiveProtection): void {
-    if (!this.hasListeners('keylog')) return;
-    const secret = p.trafficSecret;
-    if (secret) this.keylog(`${owner.toUpperCase()}_TRAFFIC_SECRET_${n}`, secret);
-  }
-
-  finishHandshake(secrets: TrafficSecrets13): void {
-    this.complete = true;
-    this.secrets = secrets;
-    this.deframer.setMaxFragment(MAX_CIPHERTEXT_13);
-    const limit = this.negotiated.peerRecordSizeLimit;
-    // RFC 8449 §4: the limit counts the inner content type byte in TLS 1.3.
-    if (limit !== undefined) this.outbox.maxFragment = Math.min(this.outbox.maxFragment, limit - 1);
-    for (const d of this.appOut) this.sealApplication(d);
-    this.appOut = [];
-    this.emit('handshake', undefined);
-    if (this.closeRequested) this.sendClose();
-  }
-
-  keyUpdateReceived(requested: boolean): void {
-    // RFC 8446 §5.1: KeyUpdate must end its record (the key changes after it).
-    if (!this.joiner.isEmpty) throw TlsError.unexpected('data after KeyUpdate in the same record');
-    this.repeats.count('keyUpdates');
-    this.recvProt.ratchet13();
-    this.logTrafficSecret(this.role === 'client' ? 'server' : 'client', ++this.generations.receive, this.recvProt);
-    if (requested) this.pending.answerKeyUpdate = true;
-    this.emit('keyUpdate', { direction: 'received', type: requested ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED });
-  }
-
-  ticketReceived(msg: HandshakeMessage): void {
-    this.repeats.count('tickets');
-    this.emit('ticket', msg);
-    const session = sessionFromTicket(this, NewSessionTicket13.decode(msg.body), this.secrets!.resumptionMaster);
-    if (session) this.emit('session', session);
   }
 
   // ---- internals -------------------------------------------------------------
 
   private throwIfFailed(): void {
-    if (this.error) throw this.error;
+    const err = this.#engine.error;
+    if (err) throw err;
   }
 
-  /** The one catch site: every error becomes a TlsError, sends its alert once and poisons the connection. */
-  private guard(fn: () => void): void {
+  /** Run `fn` through the catch site, then deliver the events it raised (also when it failed). */
+  private run(fn: () => void, deliver = true): void {
     try {
-      fn();
-    } catch (e) {
-      throw this.fail(e);
+      this.#engine.guard(fn);
+    } finally {
+      if (deliver) this.deliver();
     }
-  }
-
-  private fail(e: unknown): TlsError {
-    if (e instanceof TlsError && e.code === 'ERR_TLS_INVALID_STATE') return e;
-    const err = e instanceof TlsError ? e : TlsError.internal(e);
-    if (this.error) return this.error;
-    this.error = err;
-    if (!err.remote) {
-      this.outbox.fatal(err.alert);
-      this.emit('alert', { sent: true, level: AlertLevel.fatal, description: err.alert });
-    }
-    return err;
-  }
-
-  private startIfNeeded(): void {
-    if (this.started) return;
-    this.started = true;
-    this.state = this.role === 'client' ? startClient13(this) : new ExpectClientHello();
-  }
-
-  /** Seal application data; at the key's safe record limit, update the key first (RFC 8446 §5.5). */
-  private sealApplication(data: Uint8Array): void {
-    const limit = this.recordLimit();
-    let offset = 0;
-    while (offset < data.length) {
-      // Keep one record under this key for the KeyUpdate itself.
-      const left = limit - 1 - Number(this.outbox.protection.sequence);
-      if (left <= 0) {
-        if (this.pending.keyUpdate === KeyUpdateType.NONE) this.pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
-        this.flushPending();
-        continue;
-      }
-      const take = Math.min(data.length - offset, left * this.outbox.maxFragment);
-      this.outbox.application(data.subarray(offset, offset + take));
-      offset += take;
-    }
-    if (Number(this.outbox.protection.sequence) >= limit - 1 && this.pending.keyUpdate === KeyUpdateType.NONE) {
-      this.pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
-    }
-  }
-
-  /** Records one send key may seal before it must be updated. */
-  private recordLimit(): number {
-    const configured = this.config.limits.keyUpdateAfterRecords;
-    if (configured !== undefined) return configured;
-    // RFC 8446 §5.5: AES-GCM keys are good for 2^24.5 full records.
-    return this.negotiated.suite?.aead === 'CHACHA20-POLY1305' ? Number.MAX_SAFE_INTEGER : Math.floor(2 ** 24.5);
-  }
-
-  private sendAlert(level: number, description: number): void {
-    this.outbox.alert(level, description);
-    this.emit('alert', { sent: true, level, description });
-  }
-
-  private sendClose(): void {
-    if (this.closeSent) return;
-    this.flushPending('read');
-    this.closeSent = true;
-    this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
   }
 
   /**
-   * DESIGN.md "Pending actions": the answer to update_requested, then our own
-   * KeyUpdate (one message serves both). A read sends only our own; the answer
-   * waits for a write (or doHandshake), so requests that arrive while we are
-   * silent get exactly one answer (RFC 8446 §4.6.3: before our next data).
+   * Deliver queued events in order. A listener that throws stops delivery
+   * there: its exception reaches the caller, and the events after it wait
+   * for the next call.
    */
-  private flushPending(trigger: 'read' | 'write' = 'write'): void {
-    if (!this.complete || this.closeSent) return;
-    const p = this.pending;
-    if (p.keyUpdate !== KeyUpdateType.NONE || (p.answerKeyUpdate && trigger === 'write')) {
-      // One KeyUpdate answers a request; one of our own already scheduled answers it too (RFC 8446 §4.6.3).
-      const type = p.keyUpdate !== KeyUpdateType.NONE ? p.keyUpdate : KeyUpdateType.NOT_REQUESTED;
-      this.outbox.sealHandshake();
-      this.sendHandshake(encodeHandshake(new KeyUpdate(type)));
-      this.outbox.sealHandshake(); // under the old key (RFC 8446 §4.6.3) ...
-      this.outbox.protection.ratchet13(); // ... then ratchet (§7.2)
-      this.logTrafficSecret(this.role, ++this.generations.send, this.outbox.protection);
-      p.answerKeyUpdate = false;
-      p.keyUpdate = KeyUpdateType.NONE;
-      this.emit('keyUpdate', { direction: 'sent', type });
+  private deliver(): void {
+    const q = this.#engine.events;
+    while (q.length > 0) {
+      const ev = q.shift()!;
+      this.emit(ev.name, ev.arg as never);
     }
-  }
-
-  private processRecord(rec: RawRecord): void {
-    if (rec.type === ContentType.change_cipher_spec) return this.changeCipherSpec(rec);
-    // A peer that fails before it has our keys can only send its alert in plaintext;
-    // accept that during the handshake so the real reason is reported.
-    if (rec.type === ContentType.alert && !this.complete && this.recvProt.encrypted && rec.fragment.length === 2) {
-      return this.alertRecord(rec.fragment);
-    }
-    const { type, data } = this.recvProt.open(rec);
-    // RFC 8446 §5.1: handshake messages may not be interleaved with other record types.
-    if (type !== ContentType.handshake && !this.joiner.isEmpty) throw TlsError.unexpected('record interleaved with a fragmented handshake message');
-    switch (type) {
-      case ContentType.handshake:
-        return this.handshakeRecord(data);
-      case ContentType.alert:
-        return this.alertRecord(data);
-      case ContentType.application_data:
-        return this.applicationRecord(data);
-      default:
-        throw TlsError.unexpected(`record type ${type}`);
-    }
-  }
-
-  /** RFC 8446 §5: one plaintext CCS (0x01) may arrive between the first ClientHello and the peer's Finished. */
-  private changeCipherSpec(rec: RawRecord): void {
-    if (rec.fragment.length !== 1 || rec.fragment[0] !== 1) throw TlsError.unexpected('bad ChangeCipherSpec');
-    const afterFirstHello = this.role === 'client' ? this.started : this.negotiated.clientRandom !== undefined;
-    if (this.complete || !afterFirstHello) throw TlsError.unexpected('ChangeCipherSpec outside the handshake');
-    this.repeats.count('ccs');
-  }
-
-  private handshakeRecord(data: Uint8Array): void {
-    // RFC 8446 §5.1: zero-length handshake fragments are not allowed.
-    if (data.length === 0) throw TlsError.unexpected('empty handshake record');
-    this.joiner.push(data);
-    let msg: HandshakeMessage | null;
-    while ((msg = this.joiner.next())) {
-      if (!this.state) throw TlsError.unexpected('handshake message before start');
-      if (this.hasListeners('message')) this.emit('message', { direction: 'received', type: msg.type, length: msg.raw.length });
-      if (msg.type === HandshakeType.new_session_ticket || msg.type === HandshakeType.key_update) {
-        if (!this.complete) throw TlsError.unexpected('post-handshake message during the handshake');
-      }
-      this.state = this.state.handle(this, msg);
-    }
-  }
-
-  private alertRecord(data: Uint8Array): void {
-    // RFC 8446 §5.1: alerts are neither fragmented nor coalesced.
-    if (data.length !== 2) throw TlsError.decode('alert record must be 2 bytes');
-    const [level, description] = [data[0]!, data[1]!];
-    if (level !== AlertLevel.warning && level !== AlertLevel.fatal) throw TlsError.illegal('bad alert level');
-    this.emit('alert', { sent: false, level, description });
-    if (description === AlertDescription.close_notify) {
-      this.peerClosedFlag = true;
-      this.emit('close', undefined);
-      return;
-    }
-    if (description === AlertDescription.user_canceled && level === AlertLevel.warning) {
-      this.repeats.count('warnings');
-      return;
-    }
-    // RFC 8446 §6.2: every other alert is fatal, whatever its level.
-    throw TlsError.received(description);
-  }
-
-  private applicationRecord(data: Uint8Array): void {
-    if (!this.complete) throw TlsError.unexpected('application data before the handshake completed');
-    if (data.length === 0) {
-      this.repeats.count('empty');
-      return;
-    }
-    this.repeats.applicationData();
-    this.appIn.push(data);
   }
 }

@@ -49,7 +49,9 @@ export class Outbox {
     this.prot = p;
   }
 
+  /** Application data, after any handshake messages queued before it (a KeyUpdate, tickets). */
   application(data: Uint8Array): void {
+    this.sealHandshake();
     this.records.push(this.prot.sealAll(ContentType.application_data, data, this.maxFragment));
   }
 

@@ -71,13 +71,13 @@ describe('HandshakeJoiner', () => {
     expect(j.isEmpty).toBe(true);
   });
 
-  it('refuses a too-large declared length as soon as the header is seen', () => {
+  it('refuses a too-large declared length as soon as the header is seen, with decode_error', () => {
     const j = new HandshakeJoiner();
-    expect(alertOf(() => j.push(Uint8Array.of(11, 0x02, 0x00, 0x01)))).toBe(AlertDescription.illegal_parameter);
+    expect(alertOf(() => j.push(Uint8Array.of(11, 0x02, 0x00, 0x01)))).toBe(AlertDescription.decode_error);
     // header split over two pushes: the second push throws
     const k = new HandshakeJoiner({ maxMessageSize: 1000 });
     k.push(Uint8Array.of(11, 0));
-    expect(alertOf(() => k.push(Uint8Array.of(0x03, 0xe9)))).toBe(AlertDescription.illegal_parameter);
+    expect(alertOf(() => k.push(Uint8Array.of(0x03, 0xe9)))).toBe(AlertDescription.decode_error);
     expect(() => k.next()).toThrow(/handshake message too large/);
     // exactly the limit is fine
     const l = new HandshakeJoiner({ maxMessageSize: 1000 });
@@ -89,7 +89,21 @@ describe('HandshakeJoiner', () => {
     const j = new HandshakeJoiner({ maxMessageSize: 100 });
     j.push(concat(message(2, filled(10, 0)), Uint8Array.of(11, 0, 0, 101)));
     expect(j.next()!.type).toBe(2);
-    expect(alertOf(() => j.next())).toBe(AlertDescription.illegal_parameter);
+    expect(alertOf(() => j.next())).toBe(AlertDescription.decode_error);
+  });
+
+  it('applies a per-type limit from the header; a type the limit refuses is unexpected_message', () => {
+    const limit = (type: number) => (type === 24 ? 1 : type === 20 ? 48 : type === 11 ? 1000 : -1);
+    const j = new HandshakeJoiner({ limit });
+    // a KeyUpdate announcing 128 KiB fails at its 4-byte header, nothing buffered
+    expect(alertOf(() => j.push(Uint8Array.of(24, 0x02, 0x00, 0x00)))).toBe(AlertDescription.decode_error);
+    const k = new HandshakeJoiner({ limit });
+    expect(alertOf(() => k.push(Uint8Array.of(20, 0x02, 0x00, 0x00)))).toBe(AlertDescription.decode_error); // Finished of 2^17
+    const l = new HandshakeJoiner({ limit });
+    l.push(message(24, Uint8Array.of(0)));
+    expect(l.next()!.body).toEqual(Uint8Array.of(0));
+    const m = new HandshakeJoiner({ limit });
+    expect(alertOf(() => m.push(Uint8Array.of(99, 0, 0, 0)))).toBe(AlertDescription.unexpected_message);
   });
 
   it('tracks isEmpty for key-change boundaries', () => {

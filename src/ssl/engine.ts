@@ -1,0 +1,307 @@
+import { concat, toHex } from '../common/bytes.js';
+import { HandshakeType, KeyUpdateType, MAX_PLAINTEXT } from '../common/constants.js';
+import { AlertDescription, AlertLevel, TlsError } from '../common/errors.js';
+import { startClient13 } from '../handshake/client13.js';
+import { ExpectClientHello } from '../handshake/server13.js';
+import type { HandshakeContext, HandshakeState, Negotiated, TrafficSecrets13 } from '../handshake/state.js';
+import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js';
+import { KeyUpdate, NewSessionTicket13 } from '../messages/messages13.js';
+import type { ReceiveProtection, SendProtection } from '../record/protection.js';
+import type { Session } from '../session/session.js';
+import type { TlsContext } from './context.js';
+import type { ConnectionEvents, QueuedEvent } from './events.js';
+import { Inbound, type InboundSink } from './inbound.js';
+import { Outbox } from './outbox.js';
+import { PeerLimits } from './peer-limits.js';
+import { PendingActions } from './pending.js';
+import { sessionFromTicket } from './tickets.js';
+
+/**
+ * Everything a connection is, behind the public `Connection`: the handshake
+ * states see it as their `HandshakeContext` (send, switch keys, finish), the
+ * record layer as its `InboundSink`. Users never hold it, so they cannot
+ * reach `sendHandshake` or a key switch on a live connection. Events are
+ * queued here and delivered by `Connection` after each call, outside the
+ * catch site: a throwing listener cannot poison the connection.
+ */
+export class Engine implements HandshakeContext, InboundSink {
+  readonly negotiated: Negotiated = {};
+  /** What the user asked for, flushed on the next read/write/doHandshake. */
+  readonly pending = new PendingActions();
+  readonly outbox = new Outbox();
+  readonly inbound: Inbound;
+  /** Events raised and not yet delivered. */
+  readonly events: QueuedEvent[] = [];
+  state: HandshakeState | null = null;
+  error: TlsError | null = null;
+  started = false;
+  complete = false;
+  closeRequested = false;
+  closeSent = false;
+  peerClosed = false;
+  secrets: TrafficSecrets13 | null = null;
+  private appIn: Uint8Array[] = [];
+  private appOut: Uint8Array[] = [];
+  /** Counters of what a peer may repeat; reset by application data. */
+  private readonly repeats: PeerLimits;
+  /** Key update generations per direction (N of *_TRAFFIC_SECRET_N in the key log). */
+  private readonly generations = { send: 0, receive: 0 };
+  /** setMaxSendFragment's value; the peer's record_size_limit may lower what is used. */
+  private userMaxFragment = MAX_PLAINTEXT;
+
+  constructor(
+    readonly config: TlsContext,
+    readonly role: 'client' | 'server',
+    readonly serverName: string | undefined,
+    readonly offeredSession: Session | undefined,
+    /** Does anyone listen for this event (keylog and message lines are built only then)? */
+    private readonly listening: (name: keyof ConnectionEvents) => boolean,
+  ) {
+    this.repeats = new PeerLimits(config.limits);
+    this.inbound = new Inbound(config.limits, this);
+  }
+
+  private raise<K extends keyof ConnectionEvents>(name: K, arg: ConnectionEvents[K]): void {
+    this.events.push({ name, arg } as QueuedEvent);
+  }
+
+  // ---- the one catch site ------------------------------------------------------
+
+  /** Every error becomes a TlsError, sends its alert once and poisons the connection. */
+  guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      throw this.fail(e);
+    }
+  }
+
+  private fail(e: unknown): TlsError {
+    if (e instanceof TlsError && e.code === 'ERR_TLS_INVALID_STATE') return e;
+    if (this.error) return this.error;
+    const err = e instanceof TlsError ? e : TlsError.bug(e);
+    this.error = err;
+    if (!err.remote) {
+      this.outbox.fatal(err.alert);
+      this.raise('alert', { sent: true, level: AlertLevel.fatal, description: err.alert });
+    }
+    return err;
+  }
+
+  // ---- operations (called by Connection inside guard) -----------------------------
+
+  startIfNeeded(): void {
+    if (this.started) return;
+    this.started = true;
+    this.state = this.role === 'client' ? startClient13(this) : new ExpectClientHello();
+  }
+
+  receive(bytes: Uint8Array): void {
+    this.startIfNeeded();
+    this.inbound.push(bytes);
+    this.inbound.process(() => !this.peerClosed && !this.error);
+  }
+
+  takeApplicationData(): Uint8Array | null {
+    if (this.appIn.length === 0) return null;
+    const data = this.appIn.length === 1 ? this.appIn[0]! : concat(...this.appIn);
+    this.appIn = [];
+    return data;
+  }
+
+  write(data: Uint8Array): void {
+    this.startIfNeeded();
+    this.flushPending();
+    if (data.length === 0) return;
+    if (this.complete) this.sealApplication(data);
+    else this.appOut.push(data.slice());
+  }
+
+  close(): void {
+    this.closeRequested = true;
+    // Before the handshake starts there is nobody to tell: nothing is sent.
+    if (!this.started) this.closeSent = true;
+    else if (this.complete) this.sendClose();
+  }
+
+  setMaxSendFragment(size: number): void {
+    this.userMaxFragment = size;
+    this.applyFragmentLimit();
+  }
+
+  // ---- HandshakeContext ------------------------------------------------------
+
+  sendHandshake(raw: Uint8Array): void {
+    this.outbox.queueHandshake(raw);
+    if (this.listening('message')) this.raise('message', { direction: 'sent', type: raw[0]!, length: raw.length });
+  }
+
+  sendChangeCipherSpec(): void {
+    this.outbox.changeCipherSpec();
+  }
+
+  setSendProtection(p: SendProtection): void {
+    this.outbox.switchProtection(p);
+    this.applyFragmentLimit();
+  }
+
+  setReceiveProtection(p: ReceiveProtection): void {
+    this.inbound.setProtection(p);
+    // RFC 8449 §4: once both sides sent record_size_limit, ours applies to protected records.
+    if (p.encrypted && this.negotiated.peerRecordSizeLimit !== undefined) this.inbound.enforceRecordSizeLimit(this.config.recordSizeLimit);
+  }
+
+  skipEarlyData(mode: 'hrr' | 'trial'): void {
+    this.inbound.skipEarlyData(mode);
+  }
+
+  keylog(label: string, secret: Uint8Array): void {
+    if (!this.listening('keylog')) return;
+    this.raise('keylog', `${label} ${toHex(this.negotiated.clientRandom ?? new Uint8Array(32))} ${toHex(secret)}`);
+  }
+
+  finishHandshake(secrets: TrafficSecrets13): void {
+    this.complete = true;
+    this.secrets = secrets;
+    for (const d of this.appOut) this.sealApplication(d);
+    this.appOut = [];
+    this.raise('handshake', undefined);
+    if (this.closeRequested) this.sendClose();
+  }
+
+  keyUpdateReceived(requested: boolean): void {
+    // RFC 8446 §5.1: KeyUpdate must end its record (the key changes after it).
+    if (!this.inbound.handshakeAligned) throw TlsError.unexpected('data after KeyUpdate in the same record');
+    this.repeats.count('keyUpdates');
+    const prot = this.inbound.protection;
+    prot.ratchet13();
+    this.logTrafficSecret(this.role === 'client' ? 'server' : 'client', ++this.generations.receive, prot);
+    if (requested) this.pending.answerKeyUpdate = true;
+    this.raise('keyUpdate', { direction: 'received', type: requested ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED });
+  }
+
+  ticketReceived(msg: HandshakeMessage): void {
+    this.repeats.count('tickets');
+    this.raise('ticket', msg);
+    const session = sessionFromTicket(this, NewSessionTicket13.decode(msg.body), this.secrets!.resumptionMaster);
+    if (session) this.raise('session', session);
+  }
+
+  // ---- InboundSink -----------------------------------------------------------
+
+  handshakeMessage(msg: HandshakeMessage): void {
+    if (!this.state) throw TlsError.unexpected('handshake message before start');
+    if (this.listening('message')) this.raise('message', { direction: 'received', type: msg.type, length: msg.raw.length });
+    if ((msg.type === HandshakeType.new_session_ticket || msg.type === HandshakeType.key_update) && !this.complete) {
+      throw TlsError.unexpected('post-handshake message during the handshake');
+    }
+    this.state = this.state.handle(this, msg);
+  }
+
+  changeCipherSpec(): void {
+    const afterFirstHello = this.role === 'client' ? this.started : this.negotiated.clientRandom !== undefined;
+    if (this.complete || !afterFirstHello) throw TlsError.unexpected('ChangeCipherSpec outside the handshake');
+    this.repeats.count('ccs');
+  }
+
+  alert(level: number, description: number): void {
+    this.raise('alert', { sent: false, level, description });
+    if (description === AlertDescription.close_notify) {
+      this.peerClosed = true;
+      this.raise('close', undefined);
+      return;
+    }
+    if (description === AlertDescription.user_canceled && level === AlertLevel.warning) {
+      this.repeats.count('warnings');
+      return;
+    }
+    // RFC 8446 §6.2: every other alert is fatal, whatever its level.
+    throw TlsError.received(description);
+  }
+
+  applicationData(data: Uint8Array): void {
+    if (!this.complete) throw TlsError.unexpected('application data before the handshake completed');
+    if (data.length === 0) {
+      this.repeats.count('empty');
+      return;
+    }
+    this.repeats.applicationData();
+    this.appIn.push(data);
+  }
+
+  // ---- sending -----------------------------------------------------------------
+
+  /** Largest plaintext per record: ours, lowered by the peer's record_size_limit on protected records. */
+  private applyFragmentLimit(): void {
+    const limit = this.negotiated.peerRecordSizeLimit;
+    // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type byte; plaintext records are exempt.
+    const peerMax = limit !== undefined && this.outbox.protection.encrypted ? limit - 1 : MAX_PLAINTEXT;
+    this.outbox.maxFragment = Math.min(this.userMaxFragment, peerMax);
+  }
+
+  /** Key log line for an updated traffic secret, as OpenSSL writes it (CLIENT_TRAFFIC_SECRET_N). */
+  private logTrafficSecret(owner: 'client' | 'server', n: number, p: SendProtection | ReceiveProtection): void {
+    if (!this.listening('keylog')) return;
+    const secret = p.trafficSecret;
+    if (secret) this.keylog(`${owner.toUpperCase()}_TRAFFIC_SECRET_${n}`, secret);
+  }
+
+  /** Seal application data; at the key's safe record limit, update the key first (RFC 8446 §5.5). */
+  private sealApplication(data: Uint8Array): void {
+    const limit = this.recordLimit();
+    let offset = 0;
+    while (offset < data.length) {
+      // Keep one record under this key for the KeyUpdate itself.
+      const left = limit - 1 - Number(this.outbox.protection.sequence);
+      if (left <= 0) {
+        if (this.pending.keyUpdate === KeyUpdateType.NONE) this.pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
+        this.flushPending();
+        continue;
+      }
+      const take = Math.min(data.length - offset, left * this.outbox.maxFragment);
+      this.outbox.application(data.subarray(offset, offset + take));
+      offset += take;
+    }
+    if (Number(this.outbox.protection.sequence) >= limit - 1 && this.pending.keyUpdate === KeyUpdateType.NONE) {
+      this.pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
+    }
+  }
+
+  /** Records one send key may seal before it must be updated. */
+  private recordLimit(): number {
+    const configured = this.config.limits.keyUpdateAfterRecords;
+    if (configured !== undefined) return configured;
+    // RFC 8446 §5.5: AES-GCM keys are good for 2^24.5 full records.
+    return this.negotiated.suite?.aead === 'CHACHA20-POLY1305' ? Number.MAX_SAFE_INTEGER : Math.floor(2 ** 24.5);
+  }
+
+  private sendClose(): void {
+    if (this.closeSent) return;
+    this.flushPending('read');
+    this.closeSent = true;
+    this.outbox.alert(AlertLevel.warning, AlertDescription.close_notify);
+    this.raise('alert', { sent: true, level: AlertLevel.warning, description: AlertDescription.close_notify });
+  }
+
+  /**
+   * DESIGN.md "Pending actions": the answer to update_requested, then our own
+   * KeyUpdate (one message serves both). A read sends only our own; the answer
+   * waits for a write (or doHandshake), so requests that arrive while we are
+   * silent get exactly one answer (RFC 8446 §4.6.3: before our next data).
+   */
+  flushPending(trigger: 'read' | 'write' = 'write'): void {
+    if (!this.complete || this.closeSent) return;
+    const p = this.pending;
+    if (p.keyUpdate !== KeyUpdateType.NONE || (p.answerKeyUpdate && trigger === 'write')) {
+      // One KeyUpdate answers a request; one of our own already scheduled answers it too (RFC 8446 §4.6.3).
+      const type = p.keyUpdate !== KeyUpdateType.NONE ? p.keyUpdate : KeyUpdateType.NOT_REQUESTED;
+      this.sendHandshake(encodeHandshake(new KeyUpdate(type)));
+      this.outbox.sealHandshake(); // under the old key (RFC 8446 §4.6.3) ...
+      this.outbox.protection.ratchet13(); // ... then ratchet (§7.2)
+      this.logTrafficSecret(this.role, ++this.generations.send, this.outbox.protection);
+      p.answerKeyUpdate = false;
+      p.keyUpdate = KeyUpdateType.NONE;
+      this.raise('keyUpdate', { direction: 'sent', type });
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { KeyUpdateType } from '../common/constants.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
+import type { Session } from '../session/session.js';
+
+export interface AlertEvent {
+  readonly sent: boolean;
+  readonly level: number;
+  readonly description: number;
+}
+
+export interface KeyUpdateEvent {
+  readonly direction: 'sent' | 'received';
+  readonly type: KeyUpdateType;
+}
+
+/** A handshake message sent or received, for `-msg` style tracing. */
+export interface MessageEvent {
+  readonly direction: 'sent' | 'received';
+  readonly type: number;
+  readonly length: number;
+}
+
+export type ConnectionEvents = {
+  /** The handshake completed. */
+  handshake: void;
+  alert: AlertEvent;
+  /** One NSS key log line (no newline). Emitted only while someone listens. */
+  keylog: string;
+  keyUpdate: KeyUpdateEvent;
+  /** The peer sent close_notify. */
+  close: void;
+  /** A handshake message went out or came in. */
+  message: MessageEvent;
+  /** A NewSessionTicket arrived (client). */
+  ticket: HandshakeMessage;
+  /** Client: a resumable session, made from a NewSessionTicket. */
+  session: Session;
+};
+
+/** An event the engine raised, delivered to listeners once the call that raised it is done. */
+export type QueuedEvent = { [K in keyof ConnectionEvents]: { readonly name: K; readonly arg: ConnectionEvents[K] } }[keyof ConnectionEvents];
