@@ -202,6 +202,53 @@ function pssVerify(hash: HashAlgorithm, message: Uint8Array, em: Uint8Array, emB
   return constantTimeEqual(pssHash(hash, digest(hash, message), salt), h);
 }
 
+// ---------------------------------------------------------------- public key bounds
+
+/**
+ * Largest modulus accepted for verification, in bits. Go's crypto/tls limit
+ * (tlsmaxrsasize): modPow costs grow with the cube of the size, so a peer's
+ * 16384-bit key would cost ~8x an 8192-bit one per signature.
+ */
+export const RSA_MAX_MODULUS_BITS = 8192;
+/**
+ * Smallest modulus accepted for verification, in bits: below 1024 the key is
+ * factorable (Go's crypto/rsa refuses these too, rsa1024min). Signing with our
+ * own keys is not limited.
+ */
+export const RSA_MIN_MODULUS_BITS = 1024;
+/** e < 2^32 (Go's limit): the exponent sets the number of modPow squarings. */
+export const RSA_MAX_EXPONENT_BITS = 32;
+
+const MAX_MODULUS = 1n << BigInt(RSA_MAX_MODULUS_BITS);
+const MAX_EXPONENT = 1n << BigInt(RSA_MAX_EXPONENT_BITS);
+
+/**
+ * Why `key` is not an acceptable RSA public key, or undefined when it is:
+ * bitLength(n) in [minBits, 8192] (counted from the value, so leading zeros do
+ * not count) and e odd with 3 <= e < 2^32 (RFC 8017 §3.1: e is odd, >= 3).
+ * Comparisons only: it does no arithmetic on n.
+ */
+export function rsaPublicKeyProblem(
+  key: { readonly n: bigint; readonly e: bigint },
+  minBits: number = RSA_MIN_MODULUS_BITS,
+): string | undefined {
+  const { n, e } = key;
+  if (typeof n !== 'bigint' || typeof e !== 'bigint') return 'modulus and exponent must be integers';
+  if (n >= MAX_MODULUS) return `modulus has ${bitLength(n)} bits, more than ${RSA_MAX_MODULUS_BITS}`;
+  if (n <= 0n || bitLength(n) < minBits) return `modulus has ${bitLength(n > 0n ? n : 0n)} bits, fewer than ${minBits}`;
+  if (e < 3n || e >= MAX_EXPONENT || (e & 1n) === 0n) return 'exponent must be odd, at least 3 and below 2^32';
+  return undefined;
+}
+
+/**
+ * Refuses a key outside the bounds above, before any arithmetic with it.
+ * @throws RangeError when rsaPublicKeyProblem finds a problem.
+ */
+function checkPublicKey(key: RsaPublicKey): void {
+  const problem = rsaPublicKeyProblem(key);
+  if (problem !== undefined) throw new RangeError(`RSA public key refused: ${problem}`);
+}
+
 // ---------------------------------------------------------------- primitives
 
 /** The modulus length in bytes (k in RFC 8017). */
@@ -271,7 +318,12 @@ export function rsaPkcs1Sign(key: RsaPrivateKey, hash: HashAlgorithm, message: U
   return rsasp1(key, pkcs1Encode(hash, message, rsaModulusLength(key)));
 }
 
+/**
+ * RSASSA-PKCS1-v1_5-VERIFY (RFC 8017 §8.2.2): false for a signature that does not verify.
+ * @throws RangeError for a key outside the bounds of rsaPublicKeyProblem (checked first).
+ */
 export function rsaPkcs1Verify(key: RsaPublicKey, hash: HashAlgorithm, message: Uint8Array, signature: Uint8Array): boolean {
+  checkPublicKey(key);
   const k = rsaModulusLength(key);
   if (signature.length !== k) return false;
   const m = rsavp1(key, bytesToBigInt(signature));
@@ -296,6 +348,10 @@ export function rsaPssSign(
   return rsasp1(key, pssEncode(hash, message, emBits, saltLength, randomBytes));
 }
 
+/**
+ * RSASSA-PSS-VERIFY (RFC 8017 §8.1.2) with a required salt length: false for a signature that does not verify.
+ * @throws RangeError for a key outside the bounds of rsaPublicKeyProblem (checked first).
+ */
 export function rsaPssVerify(
   key: RsaPublicKey,
   hash: HashAlgorithm,
@@ -303,6 +359,7 @@ export function rsaPssVerify(
   message: Uint8Array,
   signature: Uint8Array,
 ): boolean {
+  checkPublicKey(key);
   const k = rsaModulusLength(key);
   if (signature.length !== k) return false;
   const m = rsavp1(key, bytesToBigInt(signature));

@@ -100,7 +100,11 @@ function verifyUnchecked(key: PublicKey, algorithm: SignatureAlgorithm, message:
   }
 }
 
-/** Verify; false for any mismatch or malformed input, never throws. */
+/**
+ * Verify; false for any mismatch or malformed input, never throws. RSA keys
+ * outside rsa.ts's bounds (modulus 1024..8192 bits, odd 3 <= e < 2^32) are
+ * false before any arithmetic (the primitive throws, caught here).
+ */
 export function verify(key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array): boolean {
   try {
     return verifyUnchecked(key, algorithm, message, signature);

@@ -289,6 +289,9 @@ function parseTbs(tbsEl: DerElement, raw: Uint8Array, outerAlg: DerElement, sign
  * Parses a DER certificate. Throws TlsError ERR_X509_PARSE (bad_certificate)
  * on any malformation; an unsupported key or signature algorithm is not an
  * error here (publicKey / signatureAlgorithm are then undefined).
+ * @throws TlsError ERR_X509_PARSE for a malformed certificate, or one whose RSA
+ *   key is out of bounds (modulus > 8192 bits; e even, < 3 or >= 2^32): such a
+ *   key is refused here, before anyone can do arithmetic with it.
  */
 export function parseCertificate(der: Uint8Array): Certificate {
   try {

@@ -198,21 +198,39 @@ function timeErrors(c: Certificate, depth: number, now: number, errors: TlsError
 }
 
 /**
+ * Signature checks per verifyChain call at most, cache hits not counted (Go's
+ * maxChainSignatureChecks): a real path needs a handful, while a hostile list
+ * of look-alike issuers could otherwise make path building verify a
+ * signature for every pairing it tries.
+ */
+export const MAX_SIGNATURE_CHECKS = 100;
+
+/** Thrown inside path building when the budget is spent; verifyChain turns it into CERT_CHAIN_TOO_LONG. */
+class BudgetExhausted extends Error {}
+
+/** Signature checks by (child, issuer), so path alternatives never verify one signature twice; `checks` counts misses. */
+interface SignatureCache {
+  readonly results: Map<Certificate, Map<Certificate, boolean>>;
+  checks: number;
+}
+
+function signedBy(child: Certificate, issuer: Certificate, provider: CryptoProvider, cache: SignatureCache): boolean {
+  let byIssuer = cache.results.get(child);
+  if (!byIssuer) cache.results.set(child, (byIssuer = new Map()));
+  let ok = byIssuer.get(issuer);
+  if (ok === undefined) {
+    if (cache.checks >= MAX_SIGNATURE_CHECKS) throw new BudgetExhausted();
+    cache.checks++;
+    byIssuer.set(issuer, (ok = verifySignedBy(child, issuer.publicKey, provider)));
+  }
+  return ok;
+}
+
+/**
  * internal_verify: signatures and validity periods from the top down. The top
  * of an incomplete path that is not self-signed gets no time check (its issuer
  * is unknown), except a lone leaf, as in OpenSSL.
  */
-/** Signature checks by (child, issuer), so path alternatives never verify one signature twice. */
-type SignatureCache = Map<Certificate, Map<Certificate, boolean>>;
-
-function signedBy(child: Certificate, issuer: Certificate, provider: CryptoProvider, cache: SignatureCache): boolean {
-  let byIssuer = cache.get(child);
-  if (!byIssuer) cache.set(child, (byIssuer = new Map()));
-  let ok = byIssuer.get(issuer);
-  if (ok === undefined) byIssuer.set(issuer, (ok = verifySignedBy(child, issuer.publicKey, provider)));
-  return ok;
-}
-
 function signatureAndTimeErrors(
   path: readonly Certificate[],
   complete: boolean,
@@ -264,7 +282,11 @@ const MAX_ATTEMPTS = 32;
  * Builds and validates a path for `leaf`. Returns the first path that
  * validates; otherwise the first complete path (one reaching an anchor), or
  * failing that the longest partial path, with the error node would report
- * for it (the last of OpenSSL's errors).
+ * for it (the last of OpenSSL's errors). When path building would need more
+ * than MAX_SIGNATURE_CHECKS signature checks it stops with CERT_CHAIN_TOO_LONG
+ * on the path it was checking (the search was cut short, so no other error is
+ * known to be the one that matters).
+ * @throws only what the provider's nowMs throws; verification failures are `error`.
  */
 export function verifyChain(leaf: Certificate, intermediates: readonly Certificate[], opts: ChainOptions): ChainResult {
   const maxDepth = opts.maxDepth ?? 10;
@@ -287,8 +309,10 @@ export function verifyChain(leaf: Certificate, intermediates: readonly Certifica
   }
 
   const attempts: Attempt[] = [];
-  const cache: SignatureCache = new Map();
+  const cache: SignatureCache = { results: new Map(), checks: 0 };
+  let checking: Certificate[] = [leaf];
   const finish = (path: Certificate[], complete: boolean, buildError?: TlsError): boolean => {
+    checking = path;
     const errors = pathErrors(path, buildError, opts, cache);
     attempts.push({ path, complete, error: errors[errors.length - 1] });
     return errors.length === 0;
@@ -320,7 +344,16 @@ export function verifyChain(leaf: Certificate, intermediates: readonly Certifica
     return false;
   }
 
-  if ((isAnchor(leaf) && finish([leaf], true)) || walk([leaf])) {
+  let found: boolean;
+  try {
+    found = (isAnchor(leaf) && finish([leaf], true)) || walk([leaf]);
+  } catch (e) {
+    if (!(e instanceof BudgetExhausted)) throw e;
+    const depth = checking.length - 1;
+    const extra = `gave up after ${MAX_SIGNATURE_CHECKS} signature checks`;
+    return { path: checking, error: certError('CERT_CHAIN_TOO_LONG', depth, checking[depth], extra) };
+  }
+  if (found) {
     const ok = attempts[attempts.length - 1]!;
     return { path: ok.path };
   }

@@ -1,6 +1,7 @@
 /** The stock CertificateVerifiers: path validation against anchors, and leaf-key-only. */
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { PublicKey } from '../crypto/provider.js';
+import { RSA_MIN_MODULUS_BITS, rsaPublicKeyProblem } from '../crypto/rsa.js';
 import { type Certificate, type DetailedCertificate, parseCertificate } from './certificate.js';
 import { certError, verifyChain } from './chain.js';
 import { checkServerIdentity as defaultCheckServerIdentity } from './hostname.js';
@@ -31,14 +32,40 @@ function unsupported(detail: string): TlsError {
   return new TlsError('ERR_TLS_UNSUPPORTED_CERTIFICATE', AlertDescription.unsupported_certificate, detail);
 }
 
-/** Parses the peer's list. Any certificate that does not parse fails the handshake (bad_certificate). */
-function parsePeerList(chain: readonly Uint8Array[]): { leaf: Certificate; rest: Certificate[]; key: PublicKey } {
-  if (chain.length === 0) {
-    throw new TlsError('ERR_TLS_BAD_CERTIFICATE', AlertDescription.bad_certificate, 'empty certificate list');
-  }
+/**
+ * Certificates accepted in the peer's list (more when maxDepth asks for it:
+ * leaf, maxDepth intermediates and the anchor). A path needs at most 12 with
+ * the default depth; the rest of 32 leaves room for cross-signed alternatives
+ * and the extras servers send, while bounding the parsing (EC point checks
+ * included) a peer can make us do.
+ */
+export const MAX_PEER_CERTIFICATES = 32;
+
+function badCertificate(detail: string): TlsError {
+  return new TlsError('ERR_TLS_BAD_CERTIFICATE', AlertDescription.bad_certificate, detail);
+}
+
+/**
+ * Parses the peer's list. Any certificate that does not parse fails the
+ * handshake (bad_certificate), as does a list longer than `limit` (checked
+ * before parsing) or a leaf RSA key under 1024 bits (Go's tlsrsakey; the
+ * signature primitive refuses such keys anyway, so fail with the right alert).
+ * @throws TlsError ERR_TLS_BAD_CERTIFICATE, ERR_X509_PARSE or ERR_TLS_UNSUPPORTED_CERTIFICATE.
+ */
+function parsePeerList(
+  chain: readonly Uint8Array[],
+  limit = MAX_PEER_CERTIFICATES,
+): { leaf: Certificate; rest: Certificate[]; key: PublicKey } {
+  if (chain.length === 0) throw badCertificate('empty certificate list');
+  if (chain.length > limit) throw badCertificate(`peer sent ${chain.length} certificates, more than ${limit}`);
   const [leaf, ...rest] = chain.map((der) => parseCertificate(der));
-  if (!leaf!.publicKey) throw unsupported(`leaf public key algorithm ${leaf!.publicKeyAlgorithm} is not supported`);
-  return { leaf: leaf!, rest, key: leaf!.publicKey };
+  const key = leaf!.publicKey;
+  if (!key) throw unsupported(`leaf public key algorithm ${leaf!.publicKeyAlgorithm} is not supported`);
+  if (key.type === 'rsa') {
+    const problem = rsaPublicKeyProblem(key, RSA_MIN_MODULUS_BITS);
+    if (problem !== undefined) throw badCertificate(`leaf RSA key: ${problem}`);
+  }
+  return { leaf: leaf!, rest, key };
 }
 
 function result(path: readonly Certificate[], key: PublicKey, error: TlsError | undefined): DefaultVerifyResult {
@@ -64,8 +91,13 @@ export class DefaultVerifier implements CertificateVerifier {
     this.maxDepth = options.maxDepth ?? 10;
   }
 
+  /**
+   * Validates the peer's list; verification failures are the result's `error`.
+   * @throws TlsError when the list itself is refused (see parsePeerList): empty,
+   *   too long, a certificate that does not parse, or an unusable leaf key.
+   */
   verify(chain: readonly Uint8Array[], cx: VerifyContext): DefaultVerifyResult {
-    const { leaf, rest, key } = parsePeerList(chain);
+    const { leaf, rest, key } = parsePeerList(chain, Math.max(MAX_PEER_CERTIFICATES, this.maxDepth + 2));
     const built = verifyChain(leaf, rest, {
       provider: cx.provider,
       anchors: this.anchors,
@@ -95,6 +127,7 @@ function toTlsError(err: Error): TlsError {
 /**
  * No trust at all: hands back the leaf's key with authorized=false
  * (UNABLE_TO_VERIFY_LEAF_SIGNATURE), for callers that opt out of verification.
+ * The list is still bounded and parsed (verify throws as DefaultVerifier's does).
  */
 export class LeafKeyVerifier implements CertificateVerifier {
   verify(chain: readonly Uint8Array[], _cx?: VerifyContext): DefaultVerifyResult {

@@ -7,6 +7,7 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { bytesEqual } from '../common/bytes.js';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { EcCurve, PrivateKey, PublicKey } from '../crypto/provider.js';
+import { RSA_MAX_EXPONENT_BITS, RSA_MAX_MODULUS_BITS, rsaPublicKeyProblem } from '../crypto/rsa.js';
 import {
   type DerElement,
   DerReader,
@@ -63,13 +64,36 @@ function ecPoint(curve: EcCurve, bytes: Uint8Array): Uint8Array {
   }
 }
 
+/** Bits of a big-endian magnitude, leading zero bytes ignored; no BigInt involved. */
+function encodedBits(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length && bytes[i] === 0) i++;
+  if (i === bytes.length) return 0;
+  return (bytes.length - i - 1) * 8 + (32 - Math.clz32(bytes[i]!));
+}
+
+/**
+ * RSAPublicKey (RFC 8017 §A.1.1), bounded as rsa.ts's verify bounds it
+ * (modulus <= 8192 bits, odd 3 <= e < 2^32) so a peer's key is refused before
+ * any arithmetic: the sizes are checked on the encoded bytes, before decoding
+ * (INTEGER decoding costs grow with the square of the length). No 1024-bit
+ * floor here: small keys still parse, for display; verification refuses them.
+ * @throws TlsError ERR_X509_PARSE (bad_certificate) for a malformed or out-of-bounds key.
+ */
 function parseRsaPublicKey(der: Uint8Array): PublicKey {
   const r = new DerReader(parseDer(der, Tag.SEQUENCE, 'RSAPublicKey').value, 'RSAPublicKey');
-  const n = decodeUnsigned(r.next(Tag.INTEGER), 'RSA modulus');
-  const e = decodeUnsigned(r.next(Tag.INTEGER), 'RSA exponent');
+  const nEl = r.next(Tag.INTEGER, 'RSA modulus');
+  const eEl = r.next(Tag.INTEGER, 'RSA exponent');
   r.end();
-  if (n === 0n || e < 3n || (e & 1n) === 0n) throw parseError('RSAPublicKey: bad modulus or exponent');
-  return { type: 'rsa', n, e };
+  const nBits = encodedBits(nEl.value);
+  if (nBits > RSA_MAX_MODULUS_BITS) {
+    throw parseError(`RSAPublicKey: modulus has ${nBits} bits, more than ${RSA_MAX_MODULUS_BITS}`);
+  }
+  if (encodedBits(eEl.value) > RSA_MAX_EXPONENT_BITS) throw parseError('RSAPublicKey: exponent is 2^32 or more');
+  const key = { n: decodeUnsigned(nEl, 'RSA modulus'), e: decodeUnsigned(eEl, 'RSA exponent') };
+  const problem = rsaPublicKeyProblem(key, 1);
+  if (problem !== undefined) throw parseError(`RSAPublicKey: ${problem}`);
+  return { type: 'rsa', ...key };
 }
 
 /** The curve named by EC key parameters (namedCurve only). Undefined for curves we lack. */
@@ -89,6 +113,7 @@ export interface DecodedPublicKeyInfo {
 /**
  * Decodes a SubjectPublicKeyInfo element. Malformed keys of a supported type
  * fail with ERR_X509_PARSE; unsupported types return `publicKey: undefined`.
+ * @throws TlsError ERR_X509_PARSE for a malformed key or an RSA key out of bounds (see parseRsaPublicKey).
  */
 export function decodePublicKeyInfo(el: DerElement): DecodedPublicKeyInfo {
   const r = children(el, 'SubjectPublicKeyInfo');
@@ -115,7 +140,11 @@ export function decodePublicKeyInfo(el: DerElement): DecodedPublicKeyInfo {
   }
 }
 
-/** Parses SubjectPublicKeyInfo DER. Unsupported algorithms → unsupported_certificate. */
+/**
+ * Parses SubjectPublicKeyInfo DER.
+ * @throws TlsError ERR_TLS_UNSUPPORTED_CERTIFICATE for an unsupported algorithm; ERR_X509_PARSE
+ *   for a malformed key or an RSA key out of bounds (modulus > 8192 bits, e even, < 3 or >= 2^32).
+ */
 export function parsePublicKeyInfo(spkiDer: Uint8Array): PublicKey {
   const d = decodePublicKeyInfo(parseDer(spkiDer, Tag.SEQUENCE, 'SubjectPublicKeyInfo'));
   if (!d.publicKey) throw unsupported(`public key algorithm ${d.algorithm} is not supported`);

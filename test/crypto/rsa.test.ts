@@ -3,7 +3,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/noble.js';
 import type { HashAlgorithm, PrivateKey, PublicKey, SignatureAlgorithm } from '../../src/crypto/provider.js';
 import { scriptedRandom, testProvider } from '../../src/crypto/random.js';
-import { bigIntToBytes, bitLength, bytesToBigInt, modInverse, modPow } from '../../src/crypto/rsa.js';
+import {
+  RSA_MAX_MODULUS_BITS,
+  RSA_MIN_MODULUS_BITS,
+  bigIntToBytes,
+  bitLength,
+  bytesToBigInt,
+  modInverse,
+  modPow,
+  rsaPkcs1Verify,
+  rsaPssVerify,
+  rsaPublicKeyProblem,
+} from '../../src/crypto/rsa.js';
 
 type RsaPriv = Extract<PrivateKey, { type: 'rsa' }>;
 type RsaPub = Extract<PublicKey, { type: 'rsa' }>;
@@ -228,3 +239,75 @@ function mgf1Sha256(seed: Uint8Array, len: number): Uint8Array {
   }
   return Buffer.concat(out).subarray(0, len);
 }
+
+/**
+ * A signature whose byte reads are counted. The verify primitive's modPow
+ * works on the integer read from these bytes, so zero reads proves that no
+ * arithmetic with the key took place (no timing involved).
+ */
+function countingSignature(length: number): { sig: Uint8Array; reads: () => number } {
+  let reads = 0;
+  const target = new Uint8Array(length).fill(1);
+  const sig = new Proxy(target, {
+    get(t, p) {
+      if (typeof p === 'string' && /^\d+$/.test(p)) reads++;
+      const v: unknown = Reflect.get(t, p);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+  return { sig, reads: () => reads };
+}
+
+describe('RSA public key bounds (before any arithmetic)', () => {
+  const msg = Buffer.from('bounded');
+  const PKCS1: SignatureAlgorithm = { type: 'rsa-pkcs1', hash: 'sha256' };
+  const PSS: SignatureAlgorithm = { type: 'rsa-pss', hash: 'sha256', saltLength: 32 };
+
+  /** Both primitives throw RangeError without reading the signature; the provider says false. */
+  function expectRefused(key: RsaPub, what: string): void {
+    const k = Math.ceil(bitLength(key.n) / 8);
+    const c = countingSignature(k);
+    expect(rsaPublicKeyProblem(key), what).toBeDefined();
+    expect(() => rsaPkcs1Verify(key, 'sha256', msg, c.sig), what).toThrow(/RSA public key refused/);
+    expect(() => rsaPssVerify(key, 'sha256', 32, msg, c.sig), what).toThrow(RangeError);
+    expect(provider.verify(key, PKCS1, msg, c.sig), what).toBe(false);
+    expect(provider.verify(key, PSS, msg, c.sig), what).toBe(false);
+    expect(c.reads(), what).toBe(0);
+  }
+
+  /** In bounds: the primitives run (and say false for a bogus signature) instead of throwing. */
+  function expectAccepted(key: RsaPub, what: string): void {
+    const c = countingSignature(Math.ceil(bitLength(key.n) / 8));
+    expect(rsaPublicKeyProblem(key), what).toBeUndefined();
+    expect(rsaPkcs1Verify(key, 'sha256', msg, c.sig), what).toBe(false);
+    expect(c.reads(), what).toBeGreaterThan(0);
+  }
+
+  it('a 16384-bit modulus with e = 2^64+1 is refused by both verify primitives before a signature byte is read', () => {
+    expectRefused({ type: 'rsa', n: (1n << 16383n) + 1n, e: (1n << 64n) + 1n }, '16384-bit, e = 2^64+1');
+    expectRefused({ type: 'rsa', n: (1n << 16383n) + 1n, e: 65537n }, '16384-bit, e = 65537');
+    expect(rsaPublicKeyProblem({ n: (1n << 16383n) + 1n, e: 65537n })).toBe('modulus has 16384 bits, more than 8192');
+  });
+
+  it('exponents: 1, 2, even, 2^32, 2^32+1 and 2^64+1 are refused; 3, 65537 and 2^32-1 accepted', () => {
+    const n = keys[0]!.pub.n;
+    for (const e of [1n, 2n, 4n, 65536n, 1n << 32n, (1n << 32n) + 1n, (1n << 64n) + 1n, 0n, -3n]) {
+      expectRefused({ type: 'rsa', n, e }, `e = ${e}`);
+    }
+    for (const e of [3n, 65537n, (1n << 32n) - 1n]) expectAccepted({ type: 'rsa', n, e }, `e = ${e}`);
+    // and a real signature still verifies with a real key (e = 65537)
+    const k = keys[0]!;
+    expect(rsaPkcs1Verify(k.pub, 'sha256', msg, provider.sign(k.priv, PKCS1, msg))).toBe(true);
+  });
+
+  it('modulus: 1024 and 8192 bits accepted, 1023 and 8193 refused (bits of the value)', () => {
+    expect([RSA_MIN_MODULUS_BITS, RSA_MAX_MODULUS_BITS]).toEqual([1024, 8192]);
+    expectAccepted({ type: 'rsa', n: (1n << 1023n) + 1n, e: 65537n }, '1024 bits');
+    expectAccepted({ type: 'rsa', n: (1n << 8191n) + 1n, e: 65537n }, '8192 bits');
+    expectRefused({ type: 'rsa', n: (1n << 1022n) + 1n, e: 65537n }, '1023 bits');
+    expectRefused({ type: 'rsa', n: (1n << 8192n) + 1n, e: 65537n }, '8193 bits');
+    expectRefused({ type: 'rsa', n: 0n, e: 65537n }, 'n = 0');
+    // the floor is a parameter (x509 parsing uses 1: small keys still parse, for display)
+    expect(rsaPublicKeyProblem({ n: (1n << 511n) + 1n, e: 65537n }, 1)).toBeUndefined();
+  });
+});
