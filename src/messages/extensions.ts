@@ -23,11 +23,11 @@ export interface ExtensionCodec<T> {
 
 /**
  * Read a u16-length extension block. `where` names the message in errors.
- * @throws {TlsError} decode_error on bad framing or fewer than `minBytes`;
+ * @throws {TlsError} decode_error on bad framing or a block outside `minBytes..maxBytes`;
  *   illegal_parameter on a repeated type (RFC 8446 §4.2)
  */
-export function decodeExtensions(r: Reader, where: string, minBytes = 0): Extension[] {
-  const block = r.sub16(`${where} extensions`, minBytes);
+export function decodeExtensions(r: Reader, where: string, minBytes = 0, maxBytes = 0xffff): Extension[] {
+  const block = r.sub16(`${where} extensions`, minBytes, maxBytes);
   const out: Extension[] = [];
   const seen = new Set<number>();
   while (block.remaining > 0) {

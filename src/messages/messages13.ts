@@ -172,7 +172,8 @@ export class NewSessionTicket13 implements HandshakeBody {
     const ageAdd = r.u32('ticket_age_add');
     const nonce = r.vec8('ticket_nonce');
     const ticket = r.vec16('ticket', 1);
-    const extensions = decodeExtensions(r, 'NewSessionTicket');
+    // RFC 8446 §4.6.1: Extension extensions<0..2^16-2>.
+    const extensions = decodeExtensions(r, 'NewSessionTicket', 0, 0xfffe);
     r.end('NewSessionTicket');
     return new NewSessionTicket13(lifetime, ageAdd, nonce, ticket, extensions);
   }
