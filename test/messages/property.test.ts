@@ -11,6 +11,7 @@
  * counterexamples are kept as plain tests under "regressions (shrunk by fast-check)".
  */
 import fc from 'fast-check';
+import { fcRuns } from '../helpers/fc.js';
 import { describe, expect, it } from 'vitest';
 import { ExtensionType } from '../../src/common/constants.js';
 import { AlertDescription, TlsError } from '../../src/common/errors.js';
@@ -40,14 +41,6 @@ import { bytes, fill } from './support.js';
 
 // ---- fast-check parameters -------------------------------------------------------
 
-const seed = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : undefined;
-const path = process.env.FC_PATH;
-/** Runs per property; FC_RUNS scales them (e.g. FC_RUNS=20000 for a long soak). */
-const runs = (n: number): fc.Parameters<unknown> => ({
-  numRuns: process.env.FC_RUNS !== undefined ? Number(process.env.FC_RUNS) : n,
-  ...(seed !== undefined ? { seed } : {}),
-  ...(path !== undefined ? { path } : {}),
-});
 const ROUND_TRIP_RUNS = 200;
 const MUTATION_RUNS = 400;
 
@@ -107,7 +100,7 @@ describe.each(MSG_CASES)('message $name', ({ arb, decode }) => {
         expect(d).toEqual(m);
         expectSameBytes(encodeHandshake(d), raw, 're-encoding');
       }),
-      runs(ROUND_TRIP_RUNS),
+      fcRuns(ROUND_TRIP_RUNS),
     );
   });
 
@@ -124,7 +117,7 @@ describe.each(MSG_CASES)('message $name', ({ arb, decode }) => {
         expect(d2).toEqual(d);
         expectSameBytes(encodeHandshake(d2), again, 'second re-encoding');
       }),
-      runs(MUTATION_RUNS),
+      fcRuns(MUTATION_RUNS),
     );
   });
 });
@@ -144,7 +137,7 @@ describe('handshake framing', () => {
         expect(messages.map((x) => x.type)).toEqual(ms.map((x) => x.msgType));
         expectSameBytes(rest, tail, 'rest');
       }),
-      runs(ROUND_TRIP_RUNS),
+      fcRuns(ROUND_TRIP_RUNS),
     );
   });
 
@@ -166,7 +159,7 @@ describe('handshake framing', () => {
           }
         },
       ),
-      runs(MUTATION_RUNS),
+      fcRuns(MUTATION_RUNS),
     );
   });
 
@@ -177,7 +170,7 @@ describe('handshake framing', () => {
         const d = tryDecode(bad, decodeHandshakeMessage);
         if (d) expect(d.raw.length).toBe(4 + d.body.length);
       }),
-      runs(MUTATION_RUNS),
+      fcRuns(MUTATION_RUNS),
     );
   });
 });
@@ -200,7 +193,7 @@ describe('ClientHello PSK binders (RFC 8446 §4.2.11.2)', () => {
         const psk = findExtension(ch.extensions, PreSharedKeyClientExt)!;
         expect(ClientHello.bindersOffset(raw)).toBe(raw.length - pskBindersLength(psk.binders.map((b) => b.length)));
       }),
-      runs(ROUND_TRIP_RUNS),
+      fcRuns(ROUND_TRIP_RUNS),
     );
   });
 
@@ -225,7 +218,7 @@ describe('ClientHello PSK binders (RFC 8446 §4.2.11.2)', () => {
         if (!psk) return;
         expect(offset).toBe(bad.length - pskBindersLength(psk.binders.map((b) => b.length)));
       }),
-      runs(MUTATION_RUNS),
+      fcRuns(MUTATION_RUNS),
     );
   });
 });
@@ -277,7 +270,7 @@ describe('hellos with edited extension lists (duplicates, PSK moved, data replac
         if (d) expect(d.extensions).toEqual(exts);
         for (const c of EXT_CASES) if (d) tryDecode(b, () => findExtension(d.extensions, c.codec));
       }),
-      runs(MUTATION_RUNS),
+      fcRuns(MUTATION_RUNS),
     );
   });
 
@@ -291,7 +284,7 @@ describe('hellos with edited extension lists (duplicates, PSK moved, data replac
         const d = tryDecode(b, ServerHello.decode);
         expect(d !== undefined).toBe(new Set(exts.map((e) => e.type)).size === exts.length);
       }),
-      runs(MUTATION_RUNS),
+      fcRuns(MUTATION_RUNS),
     );
   });
 });
@@ -309,7 +302,7 @@ describe.each(EXT_CASES)('extension $name', ({ codec, arb, empty, lossy }) => {
         else expect(d).toEqual(v);
         expectSameBytes(makeExtension(codec, d).data, e.data, 're-encoding');
       }),
-      runs(ROUND_TRIP_RUNS),
+      fcRuns(ROUND_TRIP_RUNS),
     );
   });
 
@@ -324,7 +317,7 @@ describe.each(EXT_CASES)('extension $name', ({ codec, arb, empty, lossy }) => {
         expect(d2).toEqual(d);
         expectSameBytes(makeExtension(codec, d2).data, again, 'second re-encoding');
       }),
-      runs(MUTATION_RUNS),
+      fcRuns(MUTATION_RUNS),
     );
   });
 });
@@ -350,7 +343,7 @@ describe('extension blocks', () => {
         expect(d).toEqual(exts);
         expectSameBytes(encodeBlock(d), wire, 're-encoding');
       }),
-      runs(ROUND_TRIP_RUNS),
+      fcRuns(ROUND_TRIP_RUNS),
     );
   });
 
@@ -364,7 +357,7 @@ describe('extension blocks', () => {
         expectSameBytes(encodeBlock(d), bad, 're-encoding'); // opaque extensions keep every byte
         for (const c of EXT_CASES) tryDecode(bad, () => findExtension(d, c.codec));
       }),
-      runs(MUTATION_RUNS),
+      fcRuns(MUTATION_RUNS),
     );
   });
 });
@@ -470,7 +463,7 @@ describe('Reader / Writer', () => {
         expect(r.remaining).toBe(0);
         r.end();
       }),
-      runs(ROUND_TRIP_RUNS),
+      fcRuns(ROUND_TRIP_RUNS),
     );
   });
 
@@ -486,7 +479,7 @@ describe('Reader / Writer', () => {
           r.end();
         });
       }),
-      runs(MUTATION_RUNS),
+      fcRuns(MUTATION_RUNS),
     );
   });
 
@@ -503,7 +496,7 @@ describe('Reader / Writer', () => {
         if (v.length >= min && v.length <= max) expectSameBytes(read(), v, 'vector');
         else expect(tryDecode(w.finish(), read)).toBeUndefined();
       }),
-      runs(ROUND_TRIP_RUNS),
+      fcRuns(ROUND_TRIP_RUNS),
     );
   });
 });

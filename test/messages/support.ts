@@ -1,18 +1,13 @@
 /** Shared helpers for the codec tests. */
 import { expect } from 'vitest';
-import { TlsError, type TlsErrorCode } from '../../src/common/errors.js';
+import type { TlsError, TlsErrorCode } from '../../src/common/errors.js';
+import { thrownTlsError } from '../helpers/errors.js';
 
 /** Expect `fn` to throw a TlsError with this code (decode_error by default). */
 export function expectTlsError(fn: () => unknown, code: TlsErrorCode = 'ERR_TLS_DECODE'): TlsError {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a TlsError').toBeInstanceOf(TlsError);
-  expect((err as TlsError).code).toBe(code);
-  return err as TlsError;
+  const err = thrownTlsError(fn);
+  expect(err.code).toBe(code);
+  return err;
 }
 
 export const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);

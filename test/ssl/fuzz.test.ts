@@ -8,6 +8,7 @@
  * regression tests below.
  */
 import fc from 'fast-check';
+import { fcRuns } from '../helpers/fc.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat } from '../../src/common/bytes.js';
 import { AlertDescription, TlsError } from '../../src/common/errors.js';
@@ -106,7 +107,7 @@ describe('fuzz (fast-check): mutated input is accepted or refused cleanly, never
         const server = makePair({ certificate: serverCert(chain) }, {}).server;
         if (feed(server, apply(ch, ms)) === 'refused') refused++;
       }),
-      { numRuns: 1000 },
+      fcRuns(1000),
     );
     expect(refused).toBeGreaterThan(0);
     // The unmutated ClientHello is answered.
@@ -126,7 +127,7 @@ describe('fuzz (fast-check): mutated input is accepted or refused cleanly, never
         c.takeOutgoing();
         if (feed(c, apply(flight, ms)) === 'refused') refused++;
       }),
-      { numRuns: 400 },
+      fcRuns(400),
     );
     expect(refused).toBeGreaterThan(0);
     const c = mkPair().client;
@@ -149,7 +150,7 @@ describe('fuzz (fast-check): mutated input is accepted or refused cleanly, never
         handshake(q);
         feed(q.server, apply(records, ms));
       }),
-      { numRuns: 80 },
+      fcRuns(80),
     );
   });
 });

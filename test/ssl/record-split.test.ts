@@ -12,6 +12,7 @@
  * FC_SEED=<seed> FC_PATH=<path>; FC_RUNS scales the runs.
  */
 import fc from 'fast-check';
+import { fcRuns } from '../helpers/fc.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContentType, KeyUpdateType, NamedGroup } from '../../src/common/constants.js';
 import { TlsError } from '../../src/common/errors.js';
@@ -23,13 +24,6 @@ import type { TlsContextOptions } from '../../src/ssl/context.js';
 import type { Chain } from '../helpers/keys.js';
 import { chainFor, makePair, serverCert, verifierFor, type Pair } from '../helpers/pair.js';
 
-const seed = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : undefined;
-const path = process.env.FC_PATH;
-const runs = (n: number): fc.Parameters<unknown> => ({
-  numRuns: process.env.FC_RUNS !== undefined ? Number(process.env.FC_RUNS) : n,
-  ...(seed !== undefined ? { seed } : {}),
-  ...(path !== undefined ? { path } : {}),
-});
 
 /** A handshake costs some 30 ms; these keep the file near 10 s. */
 const HANDSHAKE_RUNS = 20;
@@ -375,7 +369,7 @@ describe.each(SCENARIOS)('record splitting: $name', (scenario) => {
         expect(got.read).toEqual(ref.read);
         expect(got.complete).toEqual(ref.complete);
       }),
-      runs(HANDSHAKE_RUNS),
+      fcRuns(HANDSHAKE_RUNS),
     );
   });
 });
@@ -426,7 +420,7 @@ describe('record splitting: application data', () => {
           expect(hex(concat(net.read[side]))).toBe(hex(concat(sent[other(side)])));
         }
       }),
-      runs(DATA_RUNS),
+      fcRuns(DATA_RUNS),
     );
   });
 });

@@ -19,6 +19,7 @@ import { Finished } from '../../src/messages/messages13.js';
 import type { Connection } from '../../src/ssl/connection.js';
 import type { TlsContextOptions } from '../../src/ssl/context.js';
 import type { Chain } from '../helpers/keys.js';
+import { thrownTlsError } from '../helpers/errors.js';
 import { makePair, serverCert, verifierFor } from '../helpers/pair.js';
 
 /** A plaintext record of `type` around `data`. */
@@ -40,16 +41,7 @@ export function clientSealer(secrets: Map<string, Uint8Array>, label = 'CLIENT_T
 }
 
 /** The TlsError `fn` throws (fails the test if it throws anything else, or nothing). */
-export function thrown(fn: () => void): TlsError {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a TlsError').toBeInstanceOf(TlsError);
-  return err as TlsError;
-}
+export const thrown = thrownTlsError;
 
 /**
  * `fn` fails `conn` with `code` (and `alert`): not a bug; the connection keeps
