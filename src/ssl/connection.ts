@@ -57,16 +57,24 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   // ---- state --------------------------------------------------------------
 
-  /** What has been agreed so far (read-only view). */
+  /**
+   * What the handshake decided: the committed result of the last completed
+   * handshake, or, during the first one, what has been agreed so far.
+   */
   get negotiated(): Readonly<Negotiated> {
-    return this.#engine.negotiated;
+    return this.#engine.result ?? this.#engine.negotiated;
   }
   /** What the user asked for and is not yet on the wire. */
   get pending(): Readonly<PendingActions> {
     return this.#engine.pending;
   }
+  /** The first handshake completed: application data can flow. */
   get handshakeComplete(): boolean {
-    return this.#engine.complete;
+    return this.#engine.trafficReady;
+  }
+  /** A handshake is running (the first one, or a renegotiation). */
+  get handshaking(): boolean {
+    return this.#engine.handshaking;
   }
   /** The peer sent close_notify: no more data will come. */
   get peerClosed(): boolean {
@@ -82,23 +90,23 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
   /** 'TLSv1.3' once negotiated. */
   get protocol(): string | null {
-    return this.#engine.negotiated.version === ProtocolVersion.TLSv1_3 ? 'TLSv1.3' : null;
+    return this.negotiated.version === ProtocolVersion.TLSv1_3 ? 'TLSv1.3' : null;
   }
   get cipherSuite(): SuiteInfo | null {
-    return this.#engine.negotiated.suite ?? null;
+    return this.negotiated.suite ?? null;
   }
   /** The server accepted the offered session (a PSK handshake). */
   get isSessionReused(): boolean {
-    return this.#engine.negotiated.resumed === true;
+    return this.negotiated.resumed === true;
   }
   get alpnProtocol(): string | false {
-    return this.#engine.negotiated.alpn ?? false;
+    return this.negotiated.alpn ?? false;
   }
   get peerCertificates(): readonly Uint8Array[] {
-    return this.#engine.negotiated.peerCertificates ?? [];
+    return this.negotiated.peerCertificates ?? [];
   }
   get peerVerification(): VerifyResult | null {
-    return this.#engine.negotiated.peerVerify ?? null;
+    return this.negotiated.peerVerify ?? null;
   }
   /** The handshake state's name (for diagnostics and tests). */
   get stateName(): string {
@@ -206,8 +214,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (label.length > 249 || !/^[\x20-\x7e]*$/.test(label)) throw new RangeError('exportKeyingMaterial: label must be printable ASCII of at most 249 characters');
     if (context !== undefined && !(context instanceof Uint8Array)) throw new TypeError('exportKeyingMaterial: context must be a Uint8Array');
     const e = this.#engine;
-    if (!e.complete || !e.secrets) throw TlsError.invalidState('exportKeyingMaterial before the handshake completed');
-    const ks = new KeySchedule13(this.config.provider, e.negotiated.suite!.hash);
+    if (!e.trafficReady || !e.secrets) throw TlsError.invalidState('exportKeyingMaterial before the handshake completed');
+    const ks = new KeySchedule13(this.config.provider, this.negotiated.suite!.hash);
     return ks.exportKeyingMaterial(e.secrets.exporterMaster, label, context ?? new Uint8Array(0), length);
   }
 
@@ -226,9 +234,9 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
     this.throwIfFailed();
     const e = this.#engine;
-    if (!e.complete) throw TlsError.invalidState('keyUpdate: the handshake is not complete');
+    if (!e.trafficReady || e.handshaking) throw TlsError.invalidState('keyUpdate: the handshake is not complete');
     if (e.closeRequested) throw TlsError.invalidState('keyUpdate: the connection is closed');
-    if (e.negotiated.version !== ProtocolVersion.TLSv1_3) throw TlsError.invalidState('keyUpdate: TLS 1.3 only');
+    if (this.negotiated.version !== ProtocolVersion.TLSv1_3) throw TlsError.invalidState('keyUpdate: TLS 1.3 only');
     e.pending.keyUpdate = type;
     return true;
   }

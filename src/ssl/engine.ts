@@ -25,7 +25,7 @@ import { sessionFromTicket } from './tickets.js';
  * catch site: a throwing listener cannot poison the connection.
  */
 export class Engine implements HandshakeContext, InboundSink {
-  readonly negotiated: Negotiated = {};
+  negotiated: Negotiated = {};
   /** What the user asked for, flushed on the next read/write/doHandshake. */
   readonly pending = new PendingActions();
   readonly outbox = new Outbox();
@@ -35,7 +35,15 @@ export class Engine implements HandshakeContext, InboundSink {
   state: HandshakeState | null = null;
   error: TlsError | null = null;
   started = false;
-  complete = false;
+  /** Application traffic keys exist: data may flow (also while a renegotiation runs, RFC 5246). */
+  trafficReady = false;
+  /** A handshake (the first, or later a renegotiation) is in progress. */
+  handshaking = false;
+  /**
+   * What the last completed handshake decided, committed once at its end
+   * (read-only); `negotiated` is the draft the running handshake fills in.
+   */
+  result: Readonly<Negotiated> | null = null;
   closeRequested = false;
   closeSent = false;
   peerClosed = false;
@@ -93,6 +101,7 @@ export class Engine implements HandshakeContext, InboundSink {
   startIfNeeded(): void {
     if (this.started) return;
     this.started = true;
+    this.handshaking = true;
     this.state = this.role === 'client' ? startClient13(this) : new ExpectClientHello();
   }
 
@@ -113,7 +122,7 @@ export class Engine implements HandshakeContext, InboundSink {
     this.startIfNeeded();
     this.flushPending();
     if (data.length === 0) return;
-    if (this.complete) this.sealApplication(data);
+    if (this.trafficReady) this.sealApplication(data);
     else this.appOut.push(data.slice());
   }
 
@@ -121,7 +130,7 @@ export class Engine implements HandshakeContext, InboundSink {
     this.closeRequested = true;
     // Before the handshake starts there is nobody to tell: nothing is sent.
     if (!this.started) this.closeSent = true;
-    else if (this.complete) this.sendClose();
+    else if (this.trafficReady) this.sendClose();
   }
 
   setMaxSendFragment(size: number): void {
@@ -161,8 +170,10 @@ export class Engine implements HandshakeContext, InboundSink {
   }
 
   finishHandshake(secrets: TrafficSecrets13): void {
-    this.complete = true;
+    this.trafficReady = true;
+    this.handshaking = false;
     this.secrets = secrets;
+    this.result = Object.freeze({ ...this.negotiated });
     for (const d of this.appOut) this.sealApplication(d);
     this.appOut = [];
     this.raise('handshake', undefined);
@@ -192,7 +203,7 @@ export class Engine implements HandshakeContext, InboundSink {
   handshakeMessage(msg: HandshakeMessage): void {
     if (!this.state) throw TlsError.unexpected('handshake message before start');
     if (this.listening('message')) this.raise('message', { direction: 'received', type: msg.type, length: msg.raw.length });
-    if ((msg.type === HandshakeType.new_session_ticket || msg.type === HandshakeType.key_update) && !this.complete) {
+    if ((msg.type === HandshakeType.new_session_ticket || msg.type === HandshakeType.key_update) && (!this.trafficReady || this.handshaking)) {
       throw TlsError.unexpected('post-handshake message during the handshake');
     }
     this.state = this.state.handle(this, msg);
@@ -200,7 +211,7 @@ export class Engine implements HandshakeContext, InboundSink {
 
   changeCipherSpec(): void {
     const afterFirstHello = this.role === 'client' ? this.started : this.negotiated.clientRandom !== undefined;
-    if (this.complete || !afterFirstHello) throw TlsError.unexpected('ChangeCipherSpec outside the handshake');
+    if (!this.handshaking || !afterFirstHello) throw TlsError.unexpected('ChangeCipherSpec outside the handshake');
     this.repeats.count('ccs');
   }
 
@@ -220,7 +231,7 @@ export class Engine implements HandshakeContext, InboundSink {
   }
 
   applicationData(data: Uint8Array): void {
-    if (!this.complete) throw TlsError.unexpected('application data before the handshake completed');
+    if (!this.trafficReady) throw TlsError.unexpected('application data before the handshake completed');
     if (data.length === 0) {
       this.repeats.count('empty');
       return;
@@ -290,7 +301,7 @@ export class Engine implements HandshakeContext, InboundSink {
    * silent get exactly one answer (RFC 8446 §4.6.3: before our next data).
    */
   flushPending(trigger: 'read' | 'write' = 'write'): void {
-    if (!this.complete || this.closeSent) return;
+    if (!this.trafficReady || this.closeSent) return;
     const p = this.pending;
     if (p.keyUpdate !== KeyUpdateType.NONE || (p.answerKeyUpdate && trigger === 'write')) {
       // One KeyUpdate answers a request; one of our own already scheduled answers it too (RFC 8446 §4.6.3).

@@ -139,6 +139,24 @@ describe('handshake internals are not part of the public class', () => {
   });
 });
 
+describe('a handshake commits its result once, at its end', () => {
+  it('negotiated is a frozen record after the handshake; handshaking is true only while one runs', () => {
+    const p = fresh(chain);
+    expect(p.client.handshaking).toBe(false);
+    p.client.doHandshake();
+    expect(p.client.handshaking).toBe(true);
+    expect(Object.isFrozen(p.client.negotiated)).toBe(false);
+    drive(p.client, p.server);
+    const r = p.client.negotiated;
+    expect(p.client.handshaking).toBe(false);
+    expect(Object.isFrozen(r)).toBe(true);
+    expect(r.version).toBe(0x0304);
+    expect(r.finished).toBeInstanceOf(Uint8Array);
+    expect(p.client.negotiated).toBe(r);
+    expect(Object.isFrozen(p.server.negotiated)).toBe(true);
+  });
+});
+
 describe('user callbacks that throw during the handshake', () => {
   it('a throwing certificate verifier fails the handshake with internal_error, its exception as cause, not flagged as a bug', () => {
     const boom = new Error('verifier exploded');
