@@ -49,6 +49,7 @@ export type {
   TlsServerOptions,
   SecureContextOptions,
   AlpnOption,
+  AlpnCallback,
   CaOption,
   PemInput,
 } from './node/index.js';

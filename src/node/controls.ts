@@ -11,7 +11,7 @@ import type { Connection } from '../ssl/connection.js';
 import { parseCertificate } from '../x509/certificate.js';
 import type { DefaultVerifyResult } from '../x509/default-verifier.js';
 import { codedError } from './options.js';
-import { toPeerCertificate, type PeerCertificate } from './secure-context.js';
+import { toPeerCertificate, type IdentityFailure, type PeerCertificate } from './secure-context.js';
 import type { SocketSetup } from './setup.js';
 
 type Callback = (err?: Error | null) => void;
@@ -79,8 +79,11 @@ export abstract class SocketControls extends Duplex {
     }
     this.authorized = v?.authorized ?? false;
     if (v?.error) {
-      const cause = (v.error as Error & { cause?: { code?: unknown } }).cause;
-      this.authorizationError = typeof cause?.code === 'string' ? cause.code : v.error.code;
+      // A failed identity check carries the check's own Error (see identityFailure): node's
+      // authorizationError is then `err.code || err.message`; a chain failure is our code (node's names).
+      const id = (v.error as Partial<IdentityFailure>).identityError;
+      const idCode = (id as { code?: unknown } | undefined)?.code;
+      this.authorizationError = id ? (typeof idCode === 'string' && idCode !== '' ? idCode : id.message) : v.error.code;
     }
   }
 

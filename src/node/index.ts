@@ -5,4 +5,4 @@ export { TlsSocket } from './socket.js';
 export type { TlsSocketOptions } from './socket.js';
 export { createSecureContext, SecureContext } from './secure-context.js';
 export type { PeerCertificate, CheckServerIdentity } from './secure-context.js';
-export type { ConnectOptions, TlsServerOptions, SecureContextOptions, AlpnOption, CaOption, PemInput } from './options.js';
+export type { ConnectOptions, TlsServerOptions, SecureContextOptions, AlpnOption, AlpnCallback, CaOption, PemInput } from './options.js';

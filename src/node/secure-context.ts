@@ -8,19 +8,22 @@ import { rootCertificates } from 'node:tls';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nobleProvider } from '../crypto/noble.js';
-import { TlsContext, type CertifiedKey, type TlsLimits } from '../ssl/context.js';
+import { TlsContext, type AlpnSelect, type CertifiedKey, type TlsLimits } from '../ssl/context.js';
 import { parseCertificate, type DetailedCertificate } from '../x509/certificate.js';
 import { caFromOption, DefaultVerifier, type DefaultVerifyResult } from '../x509/default-verifier.js';
-import { checkServerIdentity } from '../x509/hostname.js';
+import { checkServerIdentity, HostnameMismatchError } from '../x509/hostname.js';
 import { keysMatch, parsePrivateKey } from '../x509/keys.js';
 import { isPem, pemDecode } from '../x509/pem.js';
 import type { CertificateVerifier, VerifyContext } from '../x509/verifier.js';
 import {
   codedError,
   invalidArgType,
+  parseCiphers,
   parseCipherSuites,
   parseGroups,
+  parseSigalgs,
   parseVersion,
+  refuseUnsupportedOptions,
   type PemInput,
   type SecureContextOptions,
 } from './options.js';
@@ -100,23 +103,29 @@ export class SecureContext {
   readonly provider: CryptoProvider;
   readonly minVersion: number | undefined;
   readonly maxVersion: number | undefined;
+  /** TLS 1.3 suites: `ciphersuites`, else the TLS 1.3 names of `ciphers`, else undefined (the default). */
   readonly cipherSuites: readonly number[] | undefined;
   readonly groups: readonly number[] | undefined;
+  /** From `sigalgs`; undefined: the default. */
+  readonly signatureSchemes: readonly number[] | undefined;
   readonly honorCipherOrder: boolean | undefined;
-  /** The TLS 1.2 cipher list, kept for when TLS 1.2 lands. */
+  /** node's `ciphers` as given (its TLS 1.2 list is for when TLS 1.2 lands). */
   readonly ciphers: string | undefined;
   readonly limits: Partial<TlsLimits> | undefined;
   private verifierCache: DefaultVerifier | undefined;
 
   constructor(options: SecureContextOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
+    refuseUnsupportedOptions(options, 'context');
     this.provider = options.provider ?? nobleProvider();
     this.minVersion = parseVersion('minVersion', options.minVersion);
     this.maxVersion = parseVersion('maxVersion', options.maxVersion);
-    this.cipherSuites = parseCipherSuites(options.ciphersuites);
+    // Both are checked; puretls's own `ciphersuites` replaces the TLS 1.3 names of node's `ciphers`.
+    const fromCiphers = parseCiphers(options.ciphers);
+    this.cipherSuites = parseCipherSuites(options.ciphersuites) ?? fromCiphers;
     this.groups = parseGroups(options.ecdhCurve, this.provider);
-    if (options.ciphers !== undefined && typeof options.ciphers !== 'string') throw invalidArgType('ciphers', 'a string', options.ciphers);
-    this.ciphers = options.ciphers;
+    this.signatureSchemes = parseSigalgs(options.sigalgs);
+    this.ciphers = options.ciphers ?? undefined;
     this.honorCipherOrder = options.honorCipherOrder;
     this.limits = options.limits;
     this.certificate = certifiedKey(options);
@@ -154,11 +163,30 @@ export function toPeerCertificate(d: DetailedCertificate, detailed: boolean): Pe
   return convert(d);
 }
 
-/** A hostname check failure as a TlsError (certificate_unknown), keeping the original as `cause`. */
-function identityError(err: Error): TlsError {
-  if (err instanceof TlsError) return err;
-  const e = new TlsError('ERR_TLS_CERT_ALTNAME_INVALID', AlertDescription.certificate_unknown, err.message);
-  return Object.assign(e, { cause: err });
+/** The TlsError of a failed identity check: what the core fails the handshake with. */
+export type IdentityFailure = TlsError & {
+  /** The Error the identity check returned (or threw): what node emits, the same object. */
+  readonly identityError: Error;
+};
+
+/**
+ * A failed identity check as a TlsError for the core (it carries the alert:
+ * certificate_unknown, or the alert of a TlsError the check returned), with
+ * the check's own Error as `identityError` (the socket emits that one, as
+ * node:tls emits checkServerIdentity's Error) and as `cause`.
+ */
+export function identityFailure(err: Error): IdentityFailure {
+  const e =
+    err instanceof TlsError
+      ? new TlsError(err.code, err.alert, err.message.startsWith(`${err.code}: `) ? err.message.slice(err.code.length + 2) : err.message)
+      : new TlsError('ERR_TLS_CERT_ALTNAME_INVALID', AlertDescription.certificate_unknown, err.message);
+  return Object.assign(e, { cause: err, identityError: err });
+}
+
+/** node's tls.checkServerIdentity Error: code, message, reason, host and the peer certificate object. */
+function altnameError(m: HostnameMismatchError, cert: () => PeerCertificate): Error {
+  const err = codedError(new Error(`Hostname/IP does not match certificate's altnames: ${m.reason}`), m.code);
+  return Object.assign(err, { reason: m.reason, host: m.host, cert: cert() });
 }
 
 /**
@@ -183,9 +211,10 @@ export class NodeVerifier implements CertificateVerifier {
         err = e instanceof Error ? e : new Error(String(e));
       }
     } else {
-      err = checkServerIdentity(cx.serverName, r.path[0]!);
+      const m = checkServerIdentity(cx.serverName, r.path[0]!);
+      if (m) err = m instanceof HostnameMismatchError ? altnameError(m, () => toPeerCertificate(r.peerCertificate(), true)) : m;
     }
-    return err ? { ...r, authorized: false, error: identityError(err) } : r;
+    return err ? { ...r, authorized: false, error: identityFailure(err) } : r;
   }
 }
 
@@ -195,6 +224,8 @@ export interface ContextParams {
   readonly rejectUnauthorized: boolean;
   readonly requestCert?: boolean;
   readonly checkServerIdentity?: CheckServerIdentity | undefined;
+  /** Server: node's ALPNCallback, as the core's hook. */
+  readonly alpnSelect?: AlpnSelect | undefined;
 }
 
 /** The core context for one role from a SecureContext and the connection-level options. */
@@ -213,8 +244,10 @@ export function tlsContextFor(sc: SecureContext, p: ContextParams): TlsContext {
     ...(sc.maxVersion !== undefined ? { maxVersion: sc.maxVersion } : {}),
     ...(sc.cipherSuites ? { cipherSuites: sc.cipherSuites } : {}),
     ...(sc.groups ? { groups: sc.groups } : {}),
+    ...(sc.signatureSchemes ? { signatureSchemes: sc.signatureSchemes } : {}),
     ...(sc.honorCipherOrder !== undefined ? { honorCipherOrder: sc.honorCipherOrder } : {}),
     ...(p.alpnProtocols ? { alpnProtocols: p.alpnProtocols } : {}),
+    ...(p.alpnSelect ? { alpnSelect: p.alpnSelect } : {}),
     ...(sc.limits ? { limits: sc.limits } : {}),
   });
 }

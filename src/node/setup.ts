@@ -5,7 +5,18 @@
  */
 import { Session } from '../session/session.js';
 import type { TlsContext } from '../ssl/context.js';
-import { codedError, invalidArgType, parseAlpn, parseTimeout, type ConnectOptions, type TlsServerOptions, type TlsSocketOptions } from './options.js';
+import type { AlpnSelect } from '../ssl/context.js';
+import {
+  codedError,
+  invalidArgType,
+  parseAlpn,
+  parseTimeout,
+  refuseUnsupportedOptions,
+  type AlpnCallback,
+  type ConnectOptions,
+  type TlsServerOptions,
+  type TlsSocketOptions,
+} from './options.js';
 import { SecureContext, tlsContextFor, type CheckServerIdentity, type ContextParams } from './secure-context.js';
 
 /** What a server-side socket reports to its server (net.Server / EventEmitter shape). */
@@ -51,6 +62,8 @@ function secureContextOf(options: ConnectOptions | TlsServerOptions): SecureCont
 /** connect() / a client TlsSocket. Throws synchronously on a bad option. */
 export function clientSetup(options: ConnectOptions): SocketSetup {
   checkObject(options);
+  // All of them, also when a secureContext makes node skip the context options: none is dropped unseen.
+  refuseUnsupportedOptions(options, 'client');
   const sc = secureContextOf(options);
   if (options.rejectUnauthorized !== undefined && typeof options.rejectUnauthorized !== 'boolean') {
     throw invalidArgType('rejectUnauthorized', 'a boolean', options.rejectUnauthorized);
@@ -103,6 +116,8 @@ export function serverSetup(
   hooks: { server?: ServerHooks; extraSni?: (servername: string) => SecureContext | undefined } = {},
 ): { setup: SocketSetup; sni: boolean } {
   checkObject(options);
+  refuseUnsupportedOptions(options, 'server');
+  const alpnSelect = alpnSelectOf(options);
   const sc = secureContextOf(options);
   if (options.requestCert !== undefined && typeof options.requestCert !== 'boolean') throw invalidArgType('requestCert', 'a boolean', options.requestCert);
   if (options.rejectUnauthorized !== undefined && typeof options.rejectUnauthorized !== 'boolean') {
@@ -113,6 +128,7 @@ export function serverSetup(
   const params: ContextParams = {
     role: 'server',
     alpnProtocols: parseAlpn(options.ALPNProtocols),
+    alpnSelect,
     rejectUnauthorized: options.rejectUnauthorized !== false,
     requestCert: options.requestCert === true,
   };
@@ -148,6 +164,33 @@ export function serverSetup(
       requestCert: params.requestCert === true,
     },
     sni: callback !== undefined,
+  };
+}
+
+/**
+ * node's ALPNCallback as the core's alpnSelect. As node: exclusive with
+ * ALPNProtocols (both truthy: ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS); called
+ * with `{ servername (false without SNI), protocols }`; undefined refuses
+ * (no_application_protocol); a value the client did not offer is
+ * ERR_TLS_ALPN_CALLBACK_INVALID_RESULT (the handshake fails, internal_error).
+ */
+function alpnSelectOf(options: TlsServerOptions): AlpnSelect | undefined {
+  const callback: unknown = options.ALPNCallback;
+  if (!callback) return undefined;
+  if (typeof callback !== 'function') throw invalidArgType('ALPNCallback', 'a function', callback);
+  if (options.ALPNProtocols) {
+    throw codedError(new TypeError('The ALPNCallback and ALPNProtocols TLS options are mutually exclusive'), 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS');
+  }
+  const cb = callback as AlpnCallback;
+  return (offered, serverName) => {
+    const protocols = [...offered];
+    const chosen: unknown = cb({ servername: serverName ?? false, protocols });
+    if (chosen === undefined) return undefined;
+    if (typeof chosen !== 'string' || !offered.includes(chosen)) {
+      const msg = `ALPN callback returned a value (${String(chosen)}) that did not match any of the client's offered protocols (${offered.join(', ')})`;
+      throw codedError(new TypeError(msg), 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT');
+    }
+    return chosen;
   };
 }
 

@@ -1,0 +1,126 @@
+/**
+ * `require('puretls')` works as well as `import`: the package is built with
+ * the repo's own tsup.config.ts into a private directory laid out as an
+ * installed package (node_modules/puretls with the repo's package.json), and
+ * child processes resolve it by name through package.json `exports` — CommonJS
+ * through "require", ESM through "import" — and do a real handshake with it.
+ * The type declarations named for both conditions exist and type-check from a
+ * CommonJS (.cts) and an ESM (.mts) consumer.
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeCert } from '../helpers/keys.js';
+import { trackTempDir } from '../helpers/tmp.js';
+import { runToEnd } from '../cli/support.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let dir: string;
+let pkg: string;
+
+function run(file: string, args: string[], cwd: string, timeout = 120_000): Promise<void> {
+  return new Promise((res, rej) =>
+    execFile(process.execPath, [file, ...args], { cwd, timeout }, (err, stdout, stderr) =>
+      err ? rej(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`)) : res(),
+    ),
+  );
+}
+
+beforeAll(async () => {
+  // Under node_modules/.cache so that the ESM bundle's bare @noble imports resolve from the repo.
+  dir = join(ROOT, 'node_modules', '.cache', `puretls-cjs-test-${process.pid}-${Date.now()}`);
+  pkg = join(dir, 'node_modules', 'puretls');
+  mkdirSync(pkg, { recursive: true });
+  trackTempDir(dir);
+  // The repo's tsup.config.ts (both builds, declarations included), into the private package.
+  await run(join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js'), ['--silent', '--out-dir', join(pkg, 'dist')], ROOT, 240_000);
+  copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+  // The consumer's own package: without it, TypeScript would resolve 'puretls' as the repo's self-reference.
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'puretls-consumer', private: true }));
+  const cert = await makeCert({ keyType: 'p256', tag: 'cjs' });
+  writeFileSync(join(dir, 'cert.pem'), cert.certPem);
+  writeFileSync(join(dir, 'key.pem'), cert.keyPem);
+}, 300_000);
+
+/** A handshake and an echo over loopback with the module `m`, printing one JSON line. */
+const handshake = `
+  const server = m.createServer({ cert: readFileSync('cert.pem'), key: readFileSync('key.pem') }, (s) => s.pipe(s));
+  server.listen(0, '127.0.0.1', () => {
+    const socket = m.connect({ host: '127.0.0.1', port: server.address().port, servername: 'localhost', ca: readFileSync('cert.pem') }, () => socket.end('hello'));
+    const got = [];
+    socket.on('data', (d) => got.push(d)).on('close', () => {
+      server.close();
+      console.log(JSON.stringify({ resolved, protocol: socket.getProtocol(), authorized: socket.authorized, echo: Buffer.concat(got).toString(), TlsContext: typeof m.TlsContext }));
+    });
+  });
+`;
+
+describe("require('puretls') and import 'puretls'", () => {
+  it('package.json names files the build made: main, types and both export conditions', () => {
+    const p = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      main: string;
+      types: string;
+      exports: { '.': { import: { types: string; default: string }; require: { types: string; default: string } } };
+    };
+    const e = p.exports['.'];
+    expect(p.main).toBe('./dist/index.cjs');
+    expect(e.require.default).toBe('./dist/index.cjs');
+    expect(e.import.default).toBe('./dist/index.js');
+    for (const f of [p.main, p.types, e.import.types, e.import.default, e.require.types, e.require.default]) {
+      expect(existsSync(join(pkg, f)), f).toBe(true);
+    }
+  });
+
+  it('require() resolves to the CommonJS build and does a real handshake', async () => {
+    writeFileSync(
+      join(dir, 'check.cjs'),
+      `const { readFileSync } = require('node:fs');
+       const m = require('puretls');
+       const resolved = require.resolve('puretls');
+       if (require(${JSON.stringify(pkg)}) !== m) throw new Error('main and exports.require differ');
+       ${handshake}`,
+    );
+    const r = await runToEnd(join(dir, 'check.cjs'), [], { cwd: dir, timeoutMs: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      resolved: realpathSync(join(pkg, 'dist', 'index.cjs')),
+      protocol: 'TLSv1.3',
+      authorized: true,
+      echo: 'hello',
+      TlsContext: 'function',
+    });
+  });
+
+  it('import still resolves to the ESM build and does a real handshake', async () => {
+    writeFileSync(
+      join(dir, 'check.mjs'),
+      `import { readFileSync } from 'node:fs';
+       import { fileURLToPath } from 'node:url';
+       import * as m from 'puretls';
+       const resolved = fileURLToPath(import.meta.resolve('puretls'));
+       ${handshake}`,
+    );
+    const r = await runToEnd(join(dir, 'check.mjs'), [], { cwd: dir, timeoutMs: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      resolved: realpathSync(join(pkg, 'dist', 'index.js')),
+      protocol: 'TLSv1.3',
+      authorized: true,
+      echo: 'hello',
+      TlsContext: 'function',
+    });
+  });
+
+  it('the declarations type-check from a CommonJS and an ESM consumer (node16 resolution)', async () => {
+    const use = `const ctx = new TlsContext({ alpnProtocols: ['h2'] });
+      const s: TlsSocket = connect({ port: 1, ciphers: 'TLS_AES_128_GCM_SHA256', sigalgs: 'ECDSA+SHA256' });
+      export const ok: [TlsContext, TlsSocket, typeof createServer] = [ctx, s, createServer];`;
+    writeFileSync(join(dir, 'use.cts'), `import puretls = require('puretls');\nconst { TlsContext, connect, createServer } = puretls;\ntype TlsContext = puretls.TlsContext;\ntype TlsSocket = puretls.TlsSocket;\n${use}\n`);
+    writeFileSync(join(dir, 'use.mts'), `import { TlsContext, TlsSocket, connect, createServer } from 'puretls';\n${use}\n`);
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    await run(tsc, ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', 'use.cts', 'use.mts'], dir);
+  });
+});
