@@ -8,6 +8,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   Connection,
   TlsContext,
@@ -173,4 +174,14 @@ const base = bulk(certs.ed25519, CipherSuite.TLS_AES_128_GCM_SHA256, 'AES-128-GC
 for (const n of [16, 64, 1024]) {
   const { tls } = bulk(certs.ed25519, CipherSuite.TLS_AES_128_GCM_SHA256, 'AES-128-GCM', n);
   console.log(`${String(n).padEnd(8)} ${fmt(tls)}   ${fmt(base)}        ${fmt(tls / base, 2)}`);
+}
+
+// Over TCP, through the Node adapter (minutes each): BENCH_SOCKETS=1 npm run bench.
+// Each also takes dist directories to compare, e.g. `node bench/eventloop.mjs before=/tmp/dist-before after=dist`.
+if (process.env.BENCH_SOCKETS) {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  for (const script of ['throughput.mjs', 'latency.mjs', 'eventloop.mjs']) {
+    console.log('');
+    execFileSync(process.execPath, [join(here, script)], { stdio: 'inherit' });
+  }
 }

@@ -10,7 +10,7 @@ import { TlsSocket } from './socket.js';
 type SecureConnectListener = () => void;
 
 /** net.connect options taken from connect()'s. */
-const NET_KEYS = ['host', 'port', 'path', 'localAddress', 'localPort', 'family', 'lookup', 'noDelay', 'keepAlive', 'keepAliveInitialDelay'] as const;
+const NET_KEYS = ['host', 'port', 'path', 'localAddress', 'localPort', 'family', 'lookup', 'keepAlive', 'keepAliveInitialDelay'] as const;
 
 function isPort(v: unknown): boolean {
   return typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
@@ -48,6 +48,8 @@ function normalize(args: readonly unknown[]): { options: ConnectOptions; cb: Sec
 /**
  * Open a TLS connection, as node's tls.connect. Option errors throw
  * synchronously; connection and handshake errors are emitted as 'error'.
+ * A TCP connection it opens has TCP_NODELAY set (Nagle off) unless
+ * `noDelay: false`; a given `socket` is left as it is.
  */
 export function connect(options: ConnectOptions, secureConnectListener?: SecureConnectListener): TlsSocket;
 export function connect(port: number, host?: string, options?: ConnectOptions, secureConnectListener?: SecureConnectListener): TlsSocket;
@@ -61,7 +63,11 @@ export function connect(...args: unknown[]): TlsSocket {
     const netOptions: Record<string, unknown> = { allowHalfOpen: true };
     for (const k of NET_KEYS) if (options[k] !== undefined) netOptions[k] = options[k];
     if (netOptions['host'] === undefined && netOptions['path'] === undefined) netOptions['host'] = 'localhost';
-    transport = net.connect(netOptions as unknown as net.NetConnectOpts);
+    const raw = net.connect(netOptions as unknown as net.NetConnectOpts);
+    // TCP_NODELAY, as node's https does: a small write (a request, the first
+    // data after the handshake) does not wait for the ACK of the previous one.
+    if (options.noDelay !== false) raw.setNoDelay(true);
+    transport = raw;
   }
   const socket = new TlsSocket(transport, options, setup);
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);

@@ -122,6 +122,8 @@ export interface TlsServerOptions extends SecureContextOptions {
   highWaterMark?: number;
   allowHalfOpen?: boolean;
   pauseOnConnect?: boolean;
+  /** TCP_NODELAY (Nagle off) on accepted connections. Default true (node's net default is false; a TLS answer should not wait for an ACK). */
+  noDelay?: boolean;
 }
 
 /** node's ALPNCallback; `servername` is false when the client sent no SNI. */

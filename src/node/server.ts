@@ -46,6 +46,8 @@ export class TlsServer extends net.Server {
   }
 
   private accept(raw: net.Socket): void {
+    // Nagle off: an answer does not wait for the ACK of the previous small write.
+    if (this.options.noDelay !== false) raw.setNoDelay(true);
     const useSni = this.sniCallback || this.contexts.length > 0;
     const setup = useSni ? this.setup : { ...this.setup, selectContext: undefined };
     const { allowHalfOpen, highWaterMark } = this.options;

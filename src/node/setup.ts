@@ -59,15 +59,21 @@ function secureContextOf(options: ConnectOptions | TlsServerOptions): SecureCont
   return options.secureContext;
 }
 
+/** @throws {TypeError} naming the first of `names` that is set to something other than a boolean */
+function checkBooleans<T extends object>(options: T, ...names: (keyof T & string)[]): void {
+  for (const name of names) {
+    const v = options[name];
+    if (v !== undefined && typeof v !== 'boolean') throw invalidArgType(name, 'a boolean', v);
+  }
+}
+
 /** connect() / a client TlsSocket. Throws synchronously on a bad option. */
 export function clientSetup(options: ConnectOptions): SocketSetup {
   checkObject(options);
   // All of them, also when a secureContext makes node skip the context options: none is dropped unseen.
   refuseUnsupportedOptions(options, 'client');
   const sc = secureContextOf(options);
-  if (options.rejectUnauthorized !== undefined && typeof options.rejectUnauthorized !== 'boolean') {
-    throw invalidArgType('rejectUnauthorized', 'a boolean', options.rejectUnauthorized);
-  }
+  checkBooleans(options, 'rejectUnauthorized', 'noDelay');
   const check = options.checkServerIdentity;
   if (check !== undefined && typeof check !== 'function') throw invalidArgType('checkServerIdentity', 'a function', check);
   if (options.servername !== undefined && typeof options.servername !== 'string') throw invalidArgType('servername', 'a string', options.servername);
@@ -119,10 +125,7 @@ export function serverSetup(
   refuseUnsupportedOptions(options, 'server');
   const alpnSelect = alpnSelectOf(options);
   const sc = secureContextOf(options);
-  if (options.requestCert !== undefined && typeof options.requestCert !== 'boolean') throw invalidArgType('requestCert', 'a boolean', options.requestCert);
-  if (options.rejectUnauthorized !== undefined && typeof options.rejectUnauthorized !== 'boolean') {
-    throw invalidArgType('rejectUnauthorized', 'a boolean', options.rejectUnauthorized);
-  }
+  checkBooleans(options, 'requestCert', 'rejectUnauthorized', 'noDelay');
   const callback = options.SNICallback;
   if (callback !== undefined && typeof callback !== 'function') throw invalidArgType('SNICallback', 'a function', callback);
   const params: ContextParams = {

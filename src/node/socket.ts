@@ -6,6 +6,18 @@
  * 'drain'; when the reader stops (push() returns false) the transport is
  * paused until _read. Each flight goes out in one transport write. end()
  * sends everything written, then close_notify, then ends the transport.
+ *
+ * The CPU work runs in bounded steps on the process-wide scheduler
+ * (scheduler.ts), so that no connection holds the event loop: what arrives is
+ * queued and fed to the Connection at most IN_SLICE bytes per step (one
+ * handshake flight is one step), a write is sealed OUT_SLICE bytes per step
+ * (its callback after the last piece), and the client's first flight is a
+ * step. While input waits in the queue the transport is paused, so memory
+ * stays bounded. Per socket, everything keeps its order.
+ *
+ * A peer's close is surfaced even when nobody reads: as node's net.Socket,
+ * the readable side ends with push(null) and read(0), so 'end' (and, without
+ * allowHalfOpen, our own end and 'close') follow when nothing is buffered.
  */
 import net from 'node:net';
 import { Duplex } from 'node:stream';
@@ -17,10 +29,15 @@ import { peekClientHello, plaintextAlert } from '../ssl/peek.js';
 import { closedError, codedError, disconnected, type TlsSocketOptions } from './options.js';
 import { setupFromOptions, type SocketSetup } from './setup.js';
 import { SocketControls } from './controls.js';
+import { scheduler, type Task } from './scheduler.js';
 
 type Callback = (err?: Error | null) => void;
 
 const LINGER_MS = 2000;
+/** The most bytes handed to Connection.receive in one step. */
+export const IN_SLICE = 64 * 1024;
+/** The most bytes of a write sealed in one step. */
+export const OUT_SLICE = 64 * 1024;
 
 function toBuffer(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -28,6 +45,19 @@ function toBuffer(b: Uint8Array): Buffer {
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
+}
+
+/**
+ * What the socket reports for a Connection error: for a failed server
+ * identity check, the Error the user's checkServerIdentity returned (the
+ * same object, as node:tls), carried by the TlsError as `identityError`.
+ */
+function reported(e: unknown): Error {
+  if (e instanceof TlsError) {
+    const identity = (e as TlsError & { identityError?: unknown }).identityError;
+    if (identity instanceof Error) return identity;
+  }
+  return asError(e);
 }
 
 export type { TlsSocketOptions };
@@ -39,7 +69,23 @@ export class TlsSocket extends SocketControls {
   protected readonly setup: SocketSetup;
   private readEnded = false;
   private transportPaused = false;
-  private pendingWrite: { data: Uint8Array; cb: Callback } | null = null;
+  /** Received, not yet given to the Connection (the head from inOffset on). */
+  private inbox: Uint8Array[] = [];
+  private inOffset = 0;
+  private inBytes = 0;
+  /** The transport ended or closed: handled once the inbox is empty. */
+  private inEof = false;
+  private eofHandled = false;
+  /** The client's first flight is due. */
+  private startPending = false;
+  /** push() returned false: no more input is processed until _read. */
+  private readBlocked = false;
+  /** The write in progress (stream.Writable gives one at a time); held until the handshake completes. */
+  private writing: { data: Uint8Array; offset: number; cb: Callback } | null = null;
+  /** Waiting for the transport's 'drain' between two pieces of a write. */
+  private outBlocked = false;
+  /** What the scheduler runs for this socket. */
+  private readonly task: Task = { step: () => this.step() };
   private pendingFinal: Callback | null = null;
   private peeked: Uint8Array[] = [];
   private choosing = false;
@@ -74,8 +120,8 @@ export class TlsSocket extends SocketControls {
       this.servername = this.setup.serverName && net.isIP(this.setup.serverName) === 0 ? this.setup.serverName : false;
       if (!this.createConnection(this.setup.context)) return;
       // node:tls emits 'connect' when the transport connects, before the handshake.
-      if (transport instanceof net.Socket && transport.connecting) transport.once('connect', () => (this.emit('connect'), this.start()));
-      else process.nextTick(() => this.start());
+      if (transport instanceof net.Socket && transport.connecting) transport.once('connect', () => (this.emit('connect'), this.requestStart()));
+      else process.nextTick(() => this.requestStart());
     } else if (!this.setup.selectContext && this.setup.context.certificate) {
       this.createConnection(this.setup.context); // else: peek first (SNI), or refuse on the first bytes
     }
@@ -121,6 +167,12 @@ export class TlsSocket extends SocketControls {
     this.emit('session', bytes);
   }
 
+  private requestStart(): void {
+    if (this.destroyed || !this.conn) return;
+    this.startPending = true;
+    scheduler.schedule(this.task);
+  }
+
   private start(): void {
     if (this.destroyed || !this.conn) return;
     try {
@@ -136,15 +188,17 @@ export class TlsSocket extends SocketControls {
   private readonly onData = (chunk: Buffer | Uint8Array | string): void => {
     if (this.destroyed) return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
-    if (this.conn) return this.receive(bytes);
+    if (this.conn) return this.enqueue([bytes]);
     this.peeked.push(bytes);
     if (!this.choosing) this.peek();
   };
 
+  /** EOF without close_notify still ends the readable side, after what arrived before it. */
   private readonly onEnd = (): void => {
-    if (this.destroyed) return;
-    if (!this.established) return this.fail(disconnected());
-    this.endReadable(); // EOF without close_notify still ends the readable side
+    if (this.destroyed || this.eofHandled) return;
+    if (!this.conn) return this.fail(disconnected());
+    this.inEof = true;
+    scheduler.schedule(this.task);
   };
 
   private readonly onTransportError = (err: Error): void => {
@@ -155,8 +209,19 @@ export class TlsSocket extends SocketControls {
 
   private readonly onTransportClose = (): void => {
     if (this.destroyed) return;
-    if (!this.established) return this.fail(disconnected());
-    this.endReadable();
+    const w = this.writing;
+    if (w && this.established) {
+      // Nothing more can be sent: the write fails (the socket with it).
+      this.writing = null;
+      this.transport.off('drain', this.onTransportDrain);
+      w.cb(closedError());
+    }
+    this.onEnd();
+  };
+
+  private readonly onTransportDrain = (): void => {
+    this.outBlocked = false;
+    if (!this.destroyed && this.outReady()) scheduler.schedule(this.task);
   };
 
   // ---- server: SNI ------------------------------------------------------------
@@ -188,9 +253,9 @@ export class TlsSocket extends SocketControls {
 
   private begin(context: TlsContext): void {
     if (!this.createConnection(context)) return;
-    const bytes = Buffer.concat(this.peeked);
+    const peeked = this.peeked;
     this.peeked = [];
-    this.receive(bytes);
+    this.enqueue(peeked);
   }
 
   /** Refuse before a Connection exists: a plaintext fatal alert, then fail. */
@@ -200,24 +265,98 @@ export class TlsSocket extends SocketControls {
     this.fail(err);
   }
 
-  // ---- the IO loop --------------------------------------------------------------
+  // ---- the IO loop: steps run by the scheduler ------------------------------------
+
+  /** Queue received bytes; the transport pauses while any wait. */
+  private enqueue(chunks: readonly Uint8Array[]): void {
+    for (const c of chunks) {
+      if (c.length === 0) continue;
+      this.inbox.push(c);
+      this.inBytes += c.length;
+    }
+    if (this.inBytes > 0) scheduler.schedule(this.task);
+    this.updateFlow();
+  }
+
+  /** One piece of work: the first flight, or one slice of input; and one piece of the write in progress. */
+  private step(): boolean {
+    if (this.destroyed) return false;
+    this.stepIn();
+    if (this.destroyed) return false;
+    if (this.outReady()) this.writePiece();
+    if (this.destroyed) return false;
+    this.updateFlow();
+    return this.inReady() || this.outReady();
+  }
+
+  private inReady(): boolean {
+    if (!this.conn) return false;
+    if (this.startPending) return true;
+    return this.inBytes > 0 ? !this.readBlocked : this.inEof;
+  }
+
+  private outReady(): boolean {
+    return this.established && this.writing !== null && !this.outBlocked;
+  }
+
+  private stepIn(): void {
+    if (!this.conn) return;
+    if (this.startPending) {
+      this.startPending = false;
+      return this.start();
+    }
+    if (this.inBytes > 0) {
+      if (!this.readBlocked) this.receive(this.takeIn());
+    } else if (this.inEof) {
+      this.inEof = false;
+      this.eofHandled = true;
+      if (!this.established) return this.fail(disconnected());
+      this.endReadable();
+    }
+  }
+
+  /** At most IN_SLICE bytes from the inbox (never joined: a piece of one chunk). */
+  private takeIn(): Uint8Array {
+    const head = this.inbox[0]!;
+    const rest = head.length - this.inOffset;
+    let piece: Uint8Array;
+    if (rest <= IN_SLICE) {
+      piece = this.inOffset === 0 ? head : head.subarray(this.inOffset);
+      this.inbox.shift();
+      this.inOffset = 0;
+    } else {
+      piece = head.subarray(this.inOffset, this.inOffset + IN_SLICE);
+      this.inOffset += IN_SLICE;
+    }
+    this.inBytes -= piece.length;
+    return piece;
+  }
+
+  /** Pause the transport while input waits or the reader is full; resume when neither. */
+  private updateFlow(): void {
+    const pause = this.readBlocked || this.inBytes > 0;
+    if (pause === this.transportPaused || this.destroyed) return;
+    this.transportPaused = pause;
+    if (pause) this.transport.pause();
+    else this.transport.resume();
+  }
 
   private receive(bytes: Uint8Array): void {
     const conn = this.conn!;
     try {
       conn.receive(bytes);
     } catch (e) {
-      return this.fatal(e);
+      return this.fatalOrRethrow(e);
     }
     if (conn.handshakeComplete && !this.established) {
       this.establish(conn);
-      const pw = this.pendingWrite;
-      this.pendingWrite = null;
-      // The Finished and data written before it leave in one transport write.
-      if (pw) this.writeData(pw.data, pw.cb);
-      else this.flush();
-      if (this.destroyed) return;
+      // 'secureConnect' before our Finished leaves: data written before the
+      // handshake completed, or in the listener, joins it in one transport
+      // write (no Finished alone in a segment for Nagle to hold the data behind).
       this.emitSecure();
+      if (this.destroyed) return;
+      if (this.writing) this.writePiece();
+      else this.flush();
       if (this.destroyed) return;
       const final = this.pendingFinal;
       this.pendingFinal = null;
@@ -228,6 +367,30 @@ export class TlsSocket extends SocketControls {
     this.drainReads();
   }
 
+  /** Seal the next piece of the write in progress and hand it to the transport; after the last, the write's callback. */
+  private writePiece(): void {
+    const w = this.writing!;
+    const end = Math.min(w.offset + OUT_SLICE, w.data.length);
+    try {
+      this.conn!.write(w.offset === 0 && end === w.data.length ? w.data : w.data.subarray(w.offset, end));
+    } catch (e) {
+      this.writing = null;
+      this.fatal(e);
+      return w.cb(asError(e));
+    }
+    w.offset = end;
+    if (end === w.data.length) {
+      this.writing = null;
+      return this.flush(w.cb);
+    }
+    this.flush();
+    const t = this.transport;
+    if (t.writableNeedDrain && !t.destroyed) {
+      this.outBlocked = true;
+      t.once('drain', this.onTransportDrain);
+    }
+  }
+
   private drainReads(): void {
     const conn = this.conn;
     if (!conn || this.destroyed) return;
@@ -235,10 +398,11 @@ export class TlsSocket extends SocketControls {
     try {
       data = conn.read();
     } catch (e) {
-      return this.fatal(e);
+      return this.fatalOrRethrow(e);
     }
     this.flush(); // read() flushes pending actions (a KeyUpdate answer)
-    if (data && data.length > 0 && !this.readEnded && !this.push(toBuffer(data))) this.pauseTransport();
+    if (data && data.length > 0 && !this.readEnded && !this.push(toBuffer(data))) this.readBlocked = true;
+    if (this.destroyed) return;
     if (conn.peerClosed) return this.established ? this.endReadable() : this.fail(disconnected());
   }
 
@@ -272,16 +436,13 @@ export class TlsSocket extends SocketControls {
     t.once('close', onClose);
   }
 
-  private pauseTransport(): void {
-    if (this.transportPaused) return;
-    this.transportPaused = true;
-    this.transport.pause();
-  }
-
   private endReadable(): void {
     if (this.readEnded) return;
     this.readEnded = true;
     this.push(null);
+    // As net.Socket: a stream nobody reads still ends ('end', then our own end
+    // without allowHalfOpen, then 'close') when nothing is left in its buffer.
+    this.read(0);
   }
 
   private emitSecure(): void {
@@ -293,6 +454,17 @@ export class TlsSocket extends SocketControls {
   // ---- errors -----------------------------------------------------------------
 
   /** A TlsError from the Connection: its alert goes out, then the socket fails. */
+  /**
+   * An exception out of the Connection: a TLS failure ends the socket; an
+   * exception thrown by one of our listeners ('keyUpdate', 'session', 'keylog')
+   * while the connection is healthy is the application's, and propagates
+   * as it does from any node stream listener (the connection stays usable).
+   */
+  private fatalOrRethrow(e: unknown): void {
+    if (!(e instanceof TlsError) && this.conn?.failure == null) throw e;
+    this.fatal(e);
+  }
+
   private fatal(e: unknown): void {
     let out: Uint8Array | null = null;
     try {
@@ -301,7 +473,7 @@ export class TlsSocket extends SocketControls {
       // the alert was queued before the failure; nothing more to take
     }
     if (out) this.endTransportWith(out);
-    this.fail(asError(e));
+    this.fail(reported(e));
   }
 
   private endTransportWith(bytes: Uint8Array): void {
@@ -326,9 +498,10 @@ export class TlsSocket extends SocketControls {
   // ---- stream.Duplex ------------------------------------------------------------
 
   override _read(): void {
-    if (!this.transportPaused) return;
-    this.transportPaused = false;
-    this.transport.resume();
+    if (!this.readBlocked) return;
+    this.readBlocked = false;
+    if (this.inReady()) scheduler.schedule(this.task);
+    this.updateFlow();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: Callback): void {
@@ -340,18 +513,10 @@ export class TlsSocket extends SocketControls {
     this.writeData(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
   }
 
+  /** Sealed in steps of OUT_SLICE once the handshake is complete (the first with our Finished). */
   private writeData(data: Uint8Array, cb: Callback): void {
-    if (!this.established) {
-      this.pendingWrite = { data, cb };
-      return;
-    }
-    try {
-      this.conn!.write(data);
-    } catch (e) {
-      this.fatal(e);
-      return cb(asError(e));
-    }
-    this.flush(cb);
+    this.writing = { data, offset: 0, cb };
+    if (this.established) scheduler.schedule(this.task);
   }
 
   override _final(cb: Callback): void {
@@ -390,8 +555,11 @@ export class TlsSocket extends SocketControls {
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     clearTimeout(this.timer);
-    this.pendingWrite = null;
+    this.writing = null;
     this.pendingFinal = null;
+    this.inbox = [];
+    this.inBytes = 0;
+    this.transport.off('drain', this.onTransportDrain);
     const t = this.transport;
     if (this.linger && !t.destroyed && !t.writableFinished) {
       // Let the fatal alert leave before the transport goes.

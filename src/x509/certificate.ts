@@ -11,7 +11,7 @@ import {
   Tag,
   contextTag,
   decodeBitStringBytes,
-  decodeInteger,
+  decodeSerialNumber,
   decodeNull,
   decodeSmallInt,
   decodeTime,
@@ -248,7 +248,7 @@ function parseTbs(tbsEl: DerElement, raw: Uint8Array, outerAlg: DerElement, sign
   const r = new DerReader(tbsEl.value, 'TBSCertificate');
   const verEl = r.optional(contextTag(0, true));
   const version = verEl ? decodeSmallInt(parseDer(verEl.value, Tag.INTEGER, 'version'), 2, 'version') + 1 : 1;
-  const serialNumber = decodeInteger(r.next(Tag.INTEGER, 'serialNumber'), 'serialNumber');
+  const serialNumber = decodeSerialNumber(r.next(Tag.INTEGER, 'serialNumber'), 'serialNumber');
   const innerAlg = r.next(Tag.SEQUENCE, 'TBSCertificate signature');
   if (!bytesEqual(innerAlg.raw, outerAlg.raw)) throw parseError('signature algorithms in and outside TBSCertificate differ');
   const sig = parseSignatureAlgorithm(outerAlg);

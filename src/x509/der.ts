@@ -5,8 +5,14 @@
  * tags, minimal INTEGERs and OID sub-identifiers, BIT STRINGs whose unused
  * bits are zero, and no trailing bytes. Every failure is a TlsError with code
  * ERR_X509_PARSE and alert bad_certificate; no other exception type escapes.
+ *
+ * Every byte is the peer's, so no field may cost more than linear time in its
+ * length: INTEGERs become bigints through one hex string (never a shift per
+ * byte), small INTEGERs are refused on their length before any conversion,
+ * and serial numbers and OID sub-identifiers have length bounds.
  */
 import { AlertDescription, TlsError } from '../common/errors.js';
+import { bytesToBigInt } from '../crypto/rsa.js';
 
 export function parseError(detail: string): TlsError {
   return new TlsError('ERR_X509_PARSE', AlertDescription.bad_certificate, detail);
@@ -130,26 +136,82 @@ export function children(el: DerElement, what = 'DER'): DerReader {
   return new DerReader(el.value, what);
 }
 
-export function decodeInteger(el: DerElement, what = 'INTEGER'): bigint {
-  const v = el.value;
+/** Fails unless `v` is a non-empty, minimally encoded INTEGER body (X.690 §8.3.2). O(1). */
+function checkInteger(v: Uint8Array, what: string): void {
   if (v.length === 0) throw parseError(`${what}: empty INTEGER`);
   if (v.length > 1 && ((v[0] === 0 && v[1]! < 0x80) || (v[0] === 0xff && v[1]! >= 0x80))) {
     throw parseError(`${what}: non-minimal INTEGER`);
   }
-  let n = 0n;
-  for (const b of v) n = (n << 8n) | BigInt(b);
-  if (v[0]! >= 0x80) n -= 1n << BigInt(v.length * 8);
+}
+
+/**
+ * A two's-complement INTEGER of any length, in time linear in that length: the
+ * bytes go through one hex string (bytesToBigInt), not a bigint shift per byte
+ * (which copies the growing bigint every time: quadratic, ~2 s for 120 KB).
+ * Callers that hold a peer's value bound its length themselves (keys.ts for
+ * RSA; decodeSerialNumber, decodeSmallInt here).
+ */
+export function decodeInteger(el: DerElement, what = 'INTEGER'): bigint {
+  const v = el.value;
+  checkInteger(v, what);
+  const n = bytesToBigInt(v);
+  return v[0]! >= 0x80 ? n - (1n << BigInt(v.length * 8)) : n;
+}
+
+/** Octets in the minimal DER encoding of the non-negative integer `n` (a sign octet included). */
+function integerOctets(n: number): number {
+  let octets = 1;
+  for (let v = n; v >= 0x80; v = Math.floor(v / 256)) octets++;
+  return octets;
+}
+
+/**
+ * A non-negative INTEGER up to `max` (itself capped at Number.MAX_SAFE_INTEGER),
+ * as a number. An encoding longer than the minimal encoding of the bound (at
+ * most 7 octets) is refused before anything is converted, so a 120 KB
+ * pathLenConstraint costs a length comparison.
+ */
+export function decodeSmallInt(el: DerElement, max: number, what = 'INTEGER'): number {
+  const v = el.value;
+  checkInteger(v, what);
+  const bound = Math.min(max, Number.MAX_SAFE_INTEGER);
+  if (!(bound >= 0) || v[0]! >= 0x80) throw parseError(`${what}: value out of range`);
+  const maxOctets = integerOctets(bound);
+  if (v.length > maxOctets) {
+    throw parseError(`${what}: value out of range (${v.length} octets, at most ${maxOctets})`);
+  }
+  // At most 7 octets. n <= bound < 2^53 before each step, so n * 256 + b is
+  // computed exactly or, when inexact, is at least 2^53 > bound: refused either way.
+  let n = 0;
+  for (const b of v) {
+    n = n * 256 + b;
+    if (n > bound) throw parseError(`${what}: value out of range`);
+  }
   return n;
 }
 
-/** A non-negative INTEGER that must fit in a JS number up to `max`. */
-export function decodeSmallInt(el: DerElement, max: number, what = 'INTEGER'): number {
-  const n = decodeInteger(el, what);
-  if (n < 0n || n > BigInt(max)) throw parseError(`${what}: value out of range`);
-  return Number(n);
+/**
+ * The most content octets accepted in a certificate serialNumber. RFC 5280
+ * §4.1.2.2: conforming CAs use at most 20 octets and users SHOULD handle 20;
+ * real certificates have 21 (a 20-octet value plus the 0x00 sign octet), and
+ * many parsers accept more (BoringSSL's pki parser refuses over 20 unless
+ * allow_invalid_serial_numbers is set). 64 octets (512 bits) is three times
+ * the largest serial seen in practice, so nothing real is refused. The serial
+ * is only compared and displayed, so a peer must not be able to make us hold,
+ * convert and print a bigint of any size it likes.
+ */
+export const MAX_SERIAL_OCTETS = 64;
+
+/** A certificate serialNumber (CertificateSerialNumber ::= INTEGER, zero and negative tolerated). */
+export function decodeSerialNumber(el: DerElement, what = 'serialNumber'): bigint {
+  checkInteger(el.value, what);
+  if (el.value.length > MAX_SERIAL_OCTETS) {
+    throw parseError(`${what}: ${el.value.length} octets, more than ${MAX_SERIAL_OCTETS}`);
+  }
+  return decodeInteger(el, what);
 }
 
-/** An unsigned big-endian INTEGER's magnitude bytes (for keys and serials). */
+/** A non-negative INTEGER of any length (key components: callers bound the length). */
 export function decodeUnsigned(el: DerElement, what = 'INTEGER'): bigint {
   const n = decodeInteger(el, what);
   if (n < 0n) throw parseError(`${what}: negative value`);
@@ -169,6 +231,14 @@ export function decodeNull(el: DerElement, what = 'NULL'): null {
   return null;
 }
 
+/**
+ * The most octets in one OID sub-identifier (7 bits each: 140 bits). The
+ * largest arcs in use are UUIDs under 2.25 (X.667: 128 bits, 19 octets). A
+ * longer one is refused: building it is a bigint shift per octet and printing
+ * it a decimal conversion, both super-linear in a peer-chosen length.
+ */
+export const MAX_OID_SUBIDENTIFIER_OCTETS = 20;
+
 export function decodeOid(el: DerElement, what = 'OID'): string {
   const v = el.value;
   if (v.length === 0) throw parseError(`${what}: empty OID`);
@@ -180,6 +250,9 @@ export function decodeOid(el: DerElement, what = 'OID'): string {
     while (i < v.length && v[i]! & 0x80) i++;
     if (i >= v.length) throw parseError(`${what}: truncated OID`);
     i++;
+    if (i - start > MAX_OID_SUBIDENTIFIER_OCTETS) {
+      throw parseError(`${what}: sub-identifier longer than ${MAX_OID_SUBIDENTIFIER_OCTETS} octets`);
+    }
     let n = 0n;
     for (; start < i; start++) n = (n << 7n) | BigInt(v[start]! & 0x7f);
     if (arcs.length === 0) {

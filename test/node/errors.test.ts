@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 import tls from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { connect, createSecureContext, createServer } from '../../src/node/index.js';
+import { Duplex, PassThrough } from 'node:stream';
+import { connect, createSecureContext, createServer, TlsSocket } from '../../src/node/index.js';
 import { certsFor, collect, installCleanup, listen, track, type Certs } from './support.js';
 
 installCleanup();
@@ -185,6 +186,9 @@ describe('bad use', () => {
     expect(() => connect({ port: 1, ALPNProtocols: 'h2' as unknown as string[] })).toThrowError(/ALPNProtocols/);
     expect(() => createServer({ cert: certs.cert, key: certs.chain.root.keyPem })).toThrowError(/key values mismatch/);
     expect(() => createSecureContext({ cert: 'not a pem' })).toThrowError(/key/);
+    expect(() => connect({ port: 1, noDelay: 'yes' as unknown as boolean })).toThrowError(/"noDelay" .*boolean/);
+    expect(() => createServer({ cert: certs.cert, key: certs.key, noDelay: 1 as unknown as boolean })).toThrowError(/"noDelay" .*boolean/);
+    expect(() => createServer({ cert: certs.cert, key: certs.key, requestCert: 'no' as unknown as boolean })).toThrowError(/"requestCert" .*boolean/);
   });
 
   it('accepted option forms: ecdhCurve names, ciphersuites, ALPN wire format, TLS 1.2 ciphers kept', async () => {
@@ -218,5 +222,25 @@ describe('bad use', () => {
     expect(called).toBe(true);
     expect(sock.alpnProtocol).toBe('b');
     expect(sock.remotePort).toBe(port);
+  });
+});
+
+describe("exceptions thrown by the application's listeners", () => {
+  it("a 'keylog' listener's exception reaches the code that delivered the bytes; the socket is not failed", async () => {
+    const fromClient = new PassThrough();
+    const client = track(new TlsSocket(Duplex.from({ readable: new PassThrough(), writable: fromClient }), { servername: 'localhost', ca: certs.ca }));
+    const [hello] = (await once(fromClient, 'data')) as [Buffer];
+    const serverTransport = Duplex.from({ readable: new PassThrough(), writable: new PassThrough() });
+    const server = track(new TlsSocket(serverTransport, { isServer: true, cert: certs.cert, key: certs.key }));
+    const failures: Error[] = [];
+    server.on('error', (e: Error) => failures.push(e));
+    server.on('keylog', () => {
+      throw new Error('listener boom');
+    });
+    await new Promise(setImmediate); // a fresh scheduler turn: the bytes are handled inline
+    expect(() => serverTransport.emit('data', hello)).toThrow('listener boom');
+    expect(server.destroyed).toBe(false);
+    expect(failures).toEqual([]);
+    expect(client.destroyed).toBe(false);
   });
 });
