@@ -7,7 +7,7 @@ import type { Extension } from '../messages/extensions.js';
 import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js';
 import { Certificate13, CertificateVerify, Finished, KeyUpdate } from '../messages/messages13.js';
 import { ReceiveProtection, SendProtection } from '../record/protection.js';
-import type { HandshakeContext, HandshakeState } from './state.js';
+import type { HandshakeContext, HandshakeSecrets, HandshakeState } from './state.js';
 import type { KeySchedule13 } from './keyschedule13.js';
 import type { Transcript } from './transcript.js';
 import { schemeAlgorithm, schemeFitsKey } from './sigschemes.js';
@@ -91,6 +91,15 @@ export function verifyFinished(
   }
   cx.negotiated.peerFinished = fin.verifyData;
   transcript.add(msg.raw);
+}
+
+/** The secrets a finished TLS 1.3 handshake leaves to the connection. */
+export function secrets13(cx: HandshakeContext, ks: KeySchedule13, exporterMaster: Uint8Array, resumptionMaster: Uint8Array): HandshakeSecrets {
+  return {
+    resumptionMaster,
+    // RFC 8446 §7.5: no context is the same as an empty one.
+    exportKeyingMaterial: (label, context, length) => ks.exportKeyingMaterial(exporterMaster, label, context ?? new Uint8Array(0), length),
+  };
 }
 
 /** Handshake traffic secrets → protections, with key log lines. */

@@ -1,5 +1,6 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { PrivateKey } from '../crypto/provider.js';
+import type { Session } from '../session/session.js';
 import type { CertificateVerifier } from '../x509/verifier.js';
 
 /** Limits on what a peer may repeat or send (all configurable). */
@@ -42,6 +43,35 @@ export interface CertifiedKey {
 /** Server-side ALPN choice: the client's protocols (and SNI) in, one of them (or undefined) out. */
 export type AlpnSelect = (offered: readonly string[], serverName: string | undefined) => string | undefined;
 
+/** RFC 5746 renegotiation policy (TLS 1.2 only). */
+export interface RenegotiationPolicy {
+  /** Server: accept a renegotiation the client starts. Default false: a no_renegotiation warning (as OpenSSL 3). */
+  readonly acceptClientInitiated: boolean;
+  /** Client: refuse a server's HelloRequest with a no_renegotiation warning. Default false (renegotiate). */
+  readonly refuseServerInitiated: boolean;
+  /** Renegotiations in the life of one connection, beyond which the peer's are refused. */
+  readonly maxPerConnection: number;
+  /** Renegotiations per connection in any 60 s, beyond which the peer's are refused. */
+  readonly maxPerMinute: number;
+}
+
+export const DEFAULT_RENEGOTIATION: RenegotiationPolicy = {
+  acceptClientInitiated: false,
+  refuseServerInitiated: false,
+  maxPerConnection: 100,
+  maxPerMinute: 10,
+};
+
+/** The server's TLS 1.2 session-ID cache (SSL_CTX's internal cache); see MemorySessionCache. */
+export interface SessionStore {
+  /** Keep `session` under its session ID (after a full handshake). */
+  put(session: Session): void;
+  /** The session with this ID, if held and not expired. */
+  get(sessionId: Uint8Array): Session | undefined;
+  /** Forget the session with this ID. */
+  delete(sessionId: Uint8Array): void;
+}
+
 /** What the handshake states read of the configuration (TlsContext implements it). */
 export interface HandshakeConfig {
   readonly provider: CryptoProvider;
@@ -68,4 +98,13 @@ export interface HandshakeConfig {
   readonly advertiseGroups: 'auto' | 'always' | 'never';
   readonly recordSizeLimit: number;
   readonly limits: TlsLimits;
+  /** TLS 1.2: refuse a peer without RFC 7627 extended_master_secret (default true). */
+  readonly requireExtendedMasterSecret: boolean;
+  /** Client: send TLS_FALLBACK_SCSV (RFC 7507), for an application retrying with a lower maxVersion. */
+  readonly sendFallbackScsv: boolean;
+  readonly renegotiation: RenegotiationPolicy;
+  /** Server: where TLS 1.2 sessions are kept for session-ID resumption; undefined: no resumption. */
+  readonly sessionStore: SessionStore | undefined;
+  /** Server: how long a TLS 1.2 session stays resumable, in seconds. */
+  readonly sessionLifetimeSeconds: number;
 }

@@ -15,7 +15,6 @@ import {
   ServerNameExt,
   SignatureAlgorithmsExt,
   SupportedGroupsExt,
-  SupportedVersionsClientExt,
   SupportedVersionsServerExt,
 } from '../messages/index.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
@@ -29,6 +28,7 @@ import {
   send,
   sendCertificateAndVerify,
   sendFinished,
+  secrets13,
   sendProtection,
   verifyCertificateVerify,
   verifyFinished,
@@ -55,7 +55,7 @@ interface Choice {
 function chooseSuite(cx: HandshakeContext, offered: readonly number[]): SuiteInfo {
   const ours = cx.config.cipherSuites;
   const [first, second] = cx.config.honorCipherOrder ? [ours, offered] : [offered, ours];
-  const id = first.find((s) => second.includes(s));
+  const id = first.find((s) => second.includes(s) && suiteInfo(s)?.version === '1.3');
   const suite = id === undefined ? undefined : suiteInfo(id);
   if (!suite || suite.version !== '1.3') throw TlsError.handshakeFailure('no cipher suite in common');
   return suite;
@@ -63,10 +63,6 @@ function chooseSuite(cx: HandshakeContext, offered: readonly number[]): SuiteInf
 
 /** RFC 8446 §4.1.2, §4.2: read what the first ClientHello asks for and decide. */
 function decide(cx: HandshakeContext, ch: ClientHello): { choice: Choice; shares: { group: number; keyExchange: Uint8Array }[] } {
-  const versions = findExtension(ch.extensions, SupportedVersionsClientExt);
-  if (!versions || !versions.includes(ProtocolVersion.TLSv1_3)) {
-    throw TlsError.alert(AlertDescription.protocol_version, 'client does not offer TLS 1.3');
-  }
   // RFC 8446 §4.1.2, Appendix D: legacy_version is 0x0303; below it the client is not a TLS 1.3 client.
   if (ch.legacyVersion < ProtocolVersion.TLSv1_2) {
     throw TlsError.alert(AlertDescription.protocol_version, `ClientHello legacy_version 0x${ch.legacyVersion.toString(16).padStart(4, '0')}`);
@@ -117,7 +113,7 @@ function checkShareOrder(groups: readonly number[], shares: readonly { group: nu
 }
 
 /** RFC 7301 §3.2: our first protocol the client offers (or the alpnSelect choice); none in common is fatal. */
-function chooseAlpn(cx: HandshakeContext, offered: readonly string[] | undefined, serverName: string | undefined): string | undefined {
+export function chooseAlpn(cx: HandshakeContext, offered: readonly string[] | undefined, serverName: string | undefined): string | undefined {
   if (!offered) return undefined;
   const select = cx.config.alpnSelect;
   if (select) {
@@ -133,41 +129,35 @@ function chooseAlpn(cx: HandshakeContext, offered: readonly string[] | undefined
   return p;
 }
 
-/** Waiting for the first ClientHello. */
-export class ExpectClientHello implements HandshakeState {
-  readonly name = 'ExpectClientHello';
-
-  handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
-    expectType(msg, H.client_hello, this.name);
-    const ch = ClientHello.decode(msg.body);
-    const { choice, shares } = decide(cx, ch);
-    cx.negotiated.clientRandom = ch.random;
-    const transcript = new Transcript(cx.config.provider);
-    transcript.start(choice.suite.hash);
-    transcript.add(msg.raw);
-    const share = shares.find((s) => s.group === choice.group);
-    const earlyData = ch.extensions.some((e) => e.type === E.early_data);
-    if (share) {
-      // We accept no 0-RTT: what the client sent under its early key is skipped (RFC 8446 §4.2.10).
-      if (earlyData) cx.skipEarlyData('trial');
-      return serverHello(cx, transcript, ch, choice, share.keyExchange, false);
-    }
-    if (earlyData) cx.skipEarlyData('hrr');
-    // RFC 8446 §4.1.4: no usable share: ask again for our group.
-    transcript.replaceWithMessageHash();
-    const cookie = cx.config.provider.randomBytes(32);
-    const hrr = new ServerHello(ProtocolVersion.TLSv1_2, HRR_RANDOM, ch.legacySessionId, choice.suite.id, 0, [
-      makeExtension(SupportedVersionsServerExt, ProtocolVersion.TLSv1_3),
-      makeExtension(KeyShareHrrExt, choice.group),
-      makeExtension(CookieExt, cookie),
-    ]);
-    send(cx, transcript, hrr);
-    cx.negotiated.helloRetry = true;
-    // RFC 8446 Appendix D.4: compat CCS right after our first handshake message.
-    const ccs = ch.legacySessionId.length > 0;
-    if (ccs) cx.sendChangeCipherSpec();
-    return new ExpectClientHello2(transcript, ch, choice, cookie, ccs);
+/** A ClientHello for which we chose TLS 1.3 (server-hello.ts decides the version). */
+export function clientHello13(cx: HandshakeContext, msg: HandshakeMessage, ch: ClientHello): HandshakeState {
+  const { choice, shares } = decide(cx, ch);
+  cx.negotiated.clientRandom = ch.random;
+  const transcript = new Transcript(cx.config.provider);
+  transcript.start(choice.suite.hash);
+  transcript.add(msg.raw);
+  const share = shares.find((s) => s.group === choice.group);
+  const earlyData = ch.extensions.some((e) => e.type === E.early_data);
+  if (share) {
+    // We accept no 0-RTT: what the client sent under its early key is skipped (RFC 8446 §4.2.10).
+    if (earlyData) cx.skipEarlyData('trial');
+    return serverHello(cx, transcript, ch, choice, share.keyExchange, false);
   }
+  if (earlyData) cx.skipEarlyData('hrr');
+  // RFC 8446 §4.1.4: no usable share: ask again for our group.
+  transcript.replaceWithMessageHash();
+  const cookie = cx.config.provider.randomBytes(32);
+  const hrr = new ServerHello(ProtocolVersion.TLSv1_2, HRR_RANDOM, ch.legacySessionId, choice.suite.id, 0, [
+    makeExtension(SupportedVersionsServerExt, ProtocolVersion.TLSv1_3),
+    makeExtension(KeyShareHrrExt, choice.group),
+    makeExtension(CookieExt, cookie),
+  ]);
+  send(cx, transcript, hrr);
+  cx.negotiated.helloRetry = true;
+  // RFC 8446 Appendix D.4: compat CCS right after our first handshake message.
+  const ccs = ch.legacySessionId.length > 0;
+  if (ccs) cx.sendChangeCipherSpec();
+  return new ExpectClientHello2(transcript, ch, choice, cookie, ccs);
 }
 
 /** After a HelloRetryRequest: the ClientHello with the share we asked for. */
@@ -340,7 +330,7 @@ class ExpectClientFinished implements HandshakeState {
     receiveProtection(cx, suite, app.client);
     const resumptionMaster = ks.derive('res master', transcript.hash());
     this.core.clientHs.fill(0);
-    cx.finishHandshake({ exporterMaster: app.exporter, resumptionMaster });
+    cx.finishHandshake(secrets13(cx, ks, app.exporter, resumptionMaster));
     return new ExpectTraffic13();
   }
 }

@@ -29,12 +29,18 @@ export interface Negotiated {
   /** Our / the peer's Finished verify_data (node's getFinished / getPeerFinished). */
   finished?: Uint8Array;
   peerFinished?: Uint8Array;
+  /** TLS 1.2: RFC 7627 extended master secret in use. */
+  extendedMasterSecret?: boolean;
+  /** TLS 1.2: the peer supports RFC 5746 secure renegotiation. */
+  secureRenegotiation?: boolean;
 }
 
-/** Secrets the connection keeps after the handshake (never logged). */
-export interface TrafficSecrets13 {
-  exporterMaster: Uint8Array;
-  resumptionMaster: Uint8Array;
+/** What the connection keeps of a handshake's secrets (never logged). */
+export interface HandshakeSecrets {
+  /** RFC 5705 / RFC 8446 §7.5 exporter. In TLS 1.2 no context differs from an empty one. */
+  exportKeyingMaterial(label: string, context: Uint8Array | undefined, length: number): Uint8Array;
+  /** TLS 1.3: resumption_master_secret, for the tickets that follow. */
+  readonly resumptionMaster?: Uint8Array;
 }
 
 /** The connection as the handshake states see it. Implemented by Connection. */
@@ -50,6 +56,8 @@ export interface HandshakeContext {
   sendHandshake(raw: Uint8Array): void;
   /** Queue a middlebox-compat ChangeCipherSpec (plaintext). */
   sendChangeCipherSpec(): void;
+  /** TLS 1.2: queue ChangeCipherSpec under the current keys, then send under `next` (RFC 5246 §7.1). */
+  changeCipherSpec12(next: SendProtection): void;
   /** Switch our sending keys (what is queued goes out under the old ones). */
   setSendProtection(p: SendProtection): void;
   /** Switch the peer's keys; RFC 8446 §5.1: fails if a handshake message is split across the change. */
@@ -63,7 +71,23 @@ export interface HandshakeContext {
   /** NSS key log line (label, secret), only emitted when someone listens. */
   keylog(label: string, secret: Uint8Array): void;
   /** The handshake is done: application data may flow. */
-  finishHandshake(secrets: TrafficSecrets13): void;
+  finishHandshake(secrets: HandshakeSecrets): void;
+  /** Client: a session to keep (TLS 1.2, after the handshake; TLS 1.3 sessions come from tickets). */
+  sessionReady(session: Session): void;
+  /**
+   * TLS 1.2 renegotiation (RFC 5746 §3): the verify_data of both Finished
+   * messages of the handshake before this one; undefined in a first handshake.
+   */
+  readonly previousFinished: { readonly client: Uint8Array; readonly server: Uint8Array } | undefined;
+  /**
+   * TLS 1.2: the peer asks for a renegotiation (a server's HelloRequest, a
+   * client's ClientHello, RFC 5246 §7.4.1). The connection's policy accepts it
+   * (the new handshake's first state) or refuses it (`current`, after a
+   * no_renegotiation warning), or fails the connection.
+   */
+  renegotiationRequested(msg: HandshakeMessage, current: HandshakeState): HandshakeState;
+  /** The handshake before this one (a renegotiation), undefined in a first handshake. */
+  readonly previous: Readonly<Negotiated> | undefined;
   /** A post-handshake KeyUpdate arrived (state handles the ratchet; connection answers). */
   keyUpdateReceived(requested: boolean): void;
   /** A NewSessionTicket arrived (client). */
@@ -74,6 +98,8 @@ export interface HandshakeContext {
 export interface HandshakeState {
   readonly name: string;
   handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState;
+  /** TLS 1.2: the state that expects the peer's ChangeCipherSpec has this; in any other a CCS is unexpected. */
+  changeCipherSpec?(cx: HandshakeContext): HandshakeState;
 }
 
 /** Check a message is of the expected type, else unexpected_message (RFC 8446 §4). */

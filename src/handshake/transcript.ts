@@ -1,3 +1,4 @@
+import { concat } from '../common/bytes.js';
 import { HandshakeType } from '../common/constants.js';
 import type { CryptoProvider, HashAlgorithm, HashContext } from '../crypto/provider.js';
 
@@ -8,6 +9,8 @@ import type { CryptoProvider, HashAlgorithm, HashContext } from '../crypto/provi
 export class Transcript {
   private buffered: Uint8Array[] = [];
   private ctx: HashContext | null = null;
+  /** TLS 1.2: the messages themselves, which a CertificateVerify signs (RFC 5246 §7.4.8). */
+  private kept: Uint8Array[] | null = null;
 
   constructor(private readonly provider: CryptoProvider) {}
 
@@ -25,6 +28,23 @@ export class Transcript {
   add(raw: Uint8Array): void {
     if (this.ctx) this.ctx.update(raw);
     else this.buffered.push(raw);
+    this.kept?.push(raw);
+  }
+
+  /** Keep the messages from now on (call before the first add), for messages(). */
+  keepMessages(): void {
+    this.kept ??= [];
+  }
+
+  /** Stop keeping them (the version turned out to be TLS 1.3). */
+  dropMessages(): void {
+    this.kept = null;
+  }
+
+  /** Every message so far, concatenated (requires keepMessages()). */
+  messages(): Uint8Array {
+    if (!this.kept) throw new Error('transcript: messages were not kept');
+    return concat(...this.kept);
   }
 
   /** Hash of everything so far (requires start()). */

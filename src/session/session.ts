@@ -5,14 +5,20 @@ import { latin1Decode, latin1Encode } from '../messages/extensions.js';
 /** RFC 8446 §4.6.1: tickets are not kept for longer than seven days. */
 export const MAX_TICKET_LIFETIME_SECONDS = 7 * 24 * 3600;
 
-const MAGIC = new Uint8Array([0x50, 0x54, 0x53, 0x01]); // "PTS" v1
+/** "PTS" and the encoding's version: 2 added the TLS 1.2 fields. Other versions are refused. */
+const MAGIC = new Uint8Array([0x50, 0x54, 0x53, 0x02]);
 
 export interface SessionFields {
   readonly version: number;
   readonly cipherSuite: number;
-  /** The resumption PSK (RFC 8446 §4.6.1): a secret. */
-  readonly psk: Uint8Array;
+  /** TLS 1.3: the resumption PSK (RFC 8446 §4.6.1); TLS 1.2: the 48-byte master secret. A secret. */
+  readonly secret: Uint8Array;
+  /** TLS 1.3: the ticket (identity); TLS 1.2: an RFC 5077 ticket, or empty for session-ID resumption. */
   readonly ticket: Uint8Array;
+  /** TLS 1.2: the session ID the server assigned (0..32 bytes); empty for TLS 1.3. */
+  readonly sessionId: Uint8Array;
+  /** TLS 1.2: the master secret is RFC 7627's (a resumption must use EMS again, §5.3). */
+  readonly extendedMasterSecret: boolean;
   readonly ticketAgeAdd: number;
   readonly lifetimeSeconds: number;
   readonly receivedAtMs: number;
@@ -24,8 +30,9 @@ export interface SessionFields {
 }
 
 /**
- * A resumable TLS 1.3 session (SSL_SESSION), made by a client from a
- * NewSessionTicket. `toBytes()` / `Session.fromBytes()` store it (the bytes
+ * A resumable session (SSL_SESSION): TLS 1.3, made by a client from a
+ * NewSessionTicket; TLS 1.2, made at the end of a full handshake (a session
+ * ID, later a ticket). `toBytes()` / `Session.fromBytes()` store it (the bytes
  * hold the resumption secret: keep them as secret as a private key).
  */
 // The fields are declared once, in SessionFields; the class adds behaviour.
@@ -64,7 +71,8 @@ export class Session {
 
   toBytes(): Uint8Array {
     const w = new Writer(512);
-    w.bytes(MAGIC).u16(this.version).u16(this.cipherSuite).opaque8(this.psk).opaque16(this.ticket);
+    w.bytes(MAGIC).u16(this.version).u16(this.cipherSuite).opaque8(this.secret).opaque16(this.ticket);
+    w.opaque8(this.sessionId).u8(this.extendedMasterSecret ? 1 : 0);
     w.u32(this.ticketAgeAdd).u32(this.lifetimeSeconds).u64(BigInt(Math.floor(this.receivedAtMs)));
     w.opaque8(latin1Encode(this.serverName ?? '', 'serverName')).opaque8(latin1Encode(this.alpn ?? '', 'alpn'));
     w.u32(this.maxEarlyData);
@@ -85,8 +93,12 @@ export class Session {
       if (magic.some((b, i) => b !== MAGIC[i])) throw TlsError.decode('not a puretls session');
       const version = r.u16();
       const cipherSuite = r.u16();
-      const psk = r.vec8('psk', 32, 64).slice();
-      const ticket = r.vec16('ticket', 1).slice();
+      const secret = r.vec8('secret', 32, 64).slice();
+      const ticket = r.vec16('ticket').slice();
+      const sessionId = r.vec8('sessionId', 0, 32).slice();
+      const ems = r.u8('extendedMasterSecret');
+      if (ems > 1) throw TlsError.decode('extendedMasterSecret must be 0 or 1');
+      if (ticket.length === 0 && sessionId.length === 0) throw TlsError.decode('neither a ticket nor a session id');
       const ticketAgeAdd = r.u32();
       const lifetimeSeconds = r.u32();
       const receivedAtMs = Number(r.u64());
@@ -97,7 +109,7 @@ export class Session {
       const hasAppData = r.u8() === 1;
       const appData = r.vec16('appData').slice();
       r.end('session');
-      const s = new Session({ version, cipherSuite, psk, ticket, ticketAgeAdd, lifetimeSeconds, receivedAtMs, serverName, alpn, maxEarlyData, peerCertificates });
+      const s = new Session({ version, cipherSuite, secret, ticket, sessionId, extendedMasterSecret: ems === 1, ticketAgeAdd, lifetimeSeconds, receivedAtMs, serverName, alpn, maxEarlyData, peerCertificates });
       if (hasAppData) s.setTicketAppData(appData);
       return s;
     } catch (e) {

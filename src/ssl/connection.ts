@@ -2,7 +2,6 @@ import { KeyUpdateType, MAX_PLAINTEXT, ProtocolVersion } from '../common/constan
 import { Emitter } from '../common/emitter.js';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { SuiteInfo } from '../crypto/suites.js';
-import { KeySchedule13 } from '../handshake/keyschedule13.js';
 import type { Negotiated } from '../handshake/state.js';
 import { Session } from '../session/session.js';
 import type { VerifyResult } from '../x509/verifier.js';
@@ -88,9 +87,10 @@ export class Connection extends Emitter<ConnectionEvents> {
   get failure(): TlsError | null {
     return this.#engine.error;
   }
-  /** 'TLSv1.3' once negotiated. */
+  /** 'TLSv1.3' or 'TLSv1.2' once negotiated. */
   get protocol(): string | null {
-    return this.negotiated.version === ProtocolVersion.TLSv1_3 ? 'TLSv1.3' : null;
+    const v = this.negotiated.version;
+    return v === ProtocolVersion.TLSv1_3 ? 'TLSv1.3' : v === ProtocolVersion.TLSv1_2 ? 'TLSv1.2' : null;
   }
   get cipherSuite(): SuiteInfo | null {
     return this.negotiated.suite ?? null;
@@ -215,8 +215,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (context !== undefined && !(context instanceof Uint8Array)) throw new TypeError('exportKeyingMaterial: context must be a Uint8Array');
     const e = this.#engine;
     if (!e.trafficReady || !e.secrets) throw TlsError.invalidState('exportKeyingMaterial before the handshake completed');
-    const ks = new KeySchedule13(this.config.provider, this.negotiated.suite!.hash);
-    return ks.exportKeyingMaterial(e.secrets.exporterMaster, label, context ?? new Uint8Array(0), length);
+    return e.secrets.exportKeyingMaterial(label, context, length);
   }
 
   // ---- controls (OpenSSL's SSL_key_update and friends) -----------------------
@@ -252,7 +251,45 @@ export class Connection extends Emitter<ConnectionEvents> {
     return p.answerKeyUpdate ? KeyUpdateType.NOT_REQUESTED : KeyUpdateType.NONE;
   }
 
+  /**
+   * Schedule a renegotiation (SSL_renegotiate), TLS 1.2 only: a client sends a
+   * ClientHello that offers no session (a full handshake), a server a
+   * HelloRequest, on the next read, write or doHandshake. Returns true.
+   * @throws {TlsError} ERR_TLS_INVALID_STATE before the handshake, during one,
+   *   after close, on TLS 1.3, or when the peer lacks RFC 5746 secure renegotiation
+   */
+  renegotiate(): true {
+    return this.scheduleRenegotiation('renegotiate', 'full');
+  }
+
+  /**
+   * SSL_renegotiate_abbreviated: as renegotiate(), but a client offers the
+   * current session (an abbreviated handshake if the server resumes it); on a
+   * server the same as renegotiate().
+   * @throws {TlsError} as renegotiate()
+   */
+  renegotiateAbbreviated(): true {
+    return this.scheduleRenegotiation('renegotiateAbbreviated', 'abbreviated');
+  }
+
+  /** SSL_renegotiate_pending: a renegotiation (or request) is scheduled and its ClientHello / HelloRequest not yet written. */
+  renegotiatePending(): boolean {
+    return this.#engine.pending.renegotiate !== null;
+  }
+
   // ---- internals -------------------------------------------------------------
+
+  private scheduleRenegotiation(what: string, kind: 'full' | 'abbreviated'): true {
+    this.throwIfFailed();
+    const e = this.#engine;
+    if (!e.trafficReady) throw TlsError.invalidState(`${what}: the handshake is not complete`);
+    if (e.closeRequested) throw TlsError.invalidState(`${what}: the connection is closed`);
+    if (this.negotiated.version !== ProtocolVersion.TLSv1_2) throw TlsError.invalidState(`${what}: renegotiation is TLS 1.2 only (TLS 1.3 has keyUpdate)`);
+    if (e.handshaking) throw TlsError.invalidState(`${what}: a handshake is already running`);
+    if (this.negotiated.secureRenegotiation !== true) throw TlsError.invalidState(`${what}: the peer does not support secure renegotiation (RFC 5746)`);
+    e.pending.renegotiate = kind;
+    return true;
+  }
 
   private throwIfFailed(): void {
     const err = this.#engine.error;

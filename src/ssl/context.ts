@@ -4,9 +4,34 @@ import { nobleProvider } from '../crypto/noble.js';
 import { suiteInfo } from '../crypto/suites.js';
 import { DEFAULT_SIGNATURE_SCHEMES } from '../handshake/sigschemes.js';
 import type { CertificateVerifier } from '../x509/verifier.js';
-import { DEFAULT_LIMITS, type AlpnSelect, type CertifiedKey, type HandshakeConfig, type TlsLimits } from '../handshake/config.js';
+import {
+  DEFAULT_LIMITS,
+  DEFAULT_RENEGOTIATION,
+  type AlpnSelect,
+  type CertifiedKey,
+  type HandshakeConfig,
+  type RenegotiationPolicy,
+  type SessionStore,
+  type TlsLimits,
+} from '../handshake/config.js';
+import { MemorySessionCache } from '../session/cache.js';
 
-export { DEFAULT_LIMITS, type AlpnSelect, type CertifiedKey, type TlsLimits };
+export { DEFAULT_LIMITS, DEFAULT_RENEGOTIATION, type AlpnSelect, type CertifiedKey, type RenegotiationPolicy, type SessionStore, type TlsLimits };
+
+/** The suites we offer by default: TLS 1.3's, then TLS 1.2's ECDHE AEAD suites (forward secrecy, no CBC). */
+export const DEFAULT_CIPHER_SUITES: readonly number[] = [
+  CipherSuite.TLS_AES_128_GCM_SHA256,
+  CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+  CipherSuite.TLS_AES_256_GCM_SHA384,
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+  CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+  CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+  CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+];
+
+const VERSIONS: readonly number[] = [ProtocolVersion.TLSv1_2, ProtocolVersion.TLSv1_3];
 
 export interface TlsContextOptions {
   provider?: CryptoProvider;
@@ -20,9 +45,11 @@ export interface TlsContextOptions {
   requestCert?: boolean;
   /** Server: fail with certificate_required when the client sends none (requestCert must be set). */
   requireCert?: boolean;
+  /** Lowest version (ProtocolVersion.TLSv1_2 or TLSv1_3). Default TLS 1.2. */
   minVersion?: number;
+  /** Highest version. Default TLS 1.3. */
   maxVersion?: number;
-  /** TLS 1.3 cipher suites in preference order. */
+  /** Cipher suites (TLS 1.3 and TLS 1.2 ones in one list) in preference order. Default DEFAULT_CIPHER_SUITES. */
   cipherSuites?: readonly number[];
   /** Server: use our suite order rather than the client's. */
   honorCipherOrder?: boolean;
@@ -42,6 +69,16 @@ export interface TlsContextOptions {
   /** RFC 8449 record_size_limit we announce (64..16385); default 16385 (no limit beyond the protocol's). */
   recordSizeLimit?: number;
   limits?: Partial<TlsLimits>;
+  /** TLS 1.2: refuse a peer that does not do RFC 7627 extended master secret. Default true. */
+  requireExtendedMasterSecret?: boolean;
+  /** Client: send TLS_FALLBACK_SCSV (RFC 7507). Default false. */
+  sendFallbackScsv?: boolean;
+  /** TLS 1.2 renegotiation policy (RFC 5746). */
+  renegotiation?: Partial<RenegotiationPolicy>;
+  /** Server: the TLS 1.2 session-ID cache; null for none. Default a MemorySessionCache of its own. */
+  sessionStore?: SessionStore | null;
+  /** Server: lifetime of the TLS 1.2 sessions it keeps, in seconds. Default 300 (node's sessionTimeout). */
+  sessionLifetimeSeconds?: number;
 }
 
 /** The validated, defaulted configuration (SSL_CTX). Shared by many connections. */
@@ -52,7 +89,9 @@ export class TlsContext implements HandshakeConfig {
   readonly rejectUnauthorized: boolean;
   readonly requestCert: boolean;
   readonly requireCert: boolean;
+  /** The lowest version spoken (minVersion, raised when cipherSuites has no TLS 1.2 suite). */
   readonly minVersion: number;
+  /** The highest version spoken (maxVersion, lowered when cipherSuites has no TLS 1.3 suite). */
   readonly maxVersion: number;
   readonly cipherSuites: readonly number[];
   readonly honorCipherOrder: boolean;
@@ -65,6 +104,11 @@ export class TlsContext implements HandshakeConfig {
   readonly advertiseGroups: 'auto' | 'always' | 'never';
   readonly recordSizeLimit: number;
   readonly limits: TlsLimits;
+  readonly requireExtendedMasterSecret: boolean;
+  readonly sendFallbackScsv: boolean;
+  readonly renegotiation: RenegotiationPolicy;
+  readonly sessionStore: SessionStore | undefined;
+  readonly sessionLifetimeSeconds: number;
 
   constructor(options: TlsContextOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('TlsContext: options must be an object');
@@ -77,22 +121,26 @@ export class TlsContext implements HandshakeConfig {
     this.rejectUnauthorized = options.rejectUnauthorized ?? true;
     this.requestCert = options.requestCert ?? false;
     this.requireCert = options.requireCert ?? false;
-    this.minVersion = options.minVersion ?? ProtocolVersion.TLSv1_3;
+    this.minVersion = options.minVersion ?? ProtocolVersion.TLSv1_2;
     this.maxVersion = options.maxVersion ?? ProtocolVersion.TLSv1_3;
+    for (const [name, v] of [['minVersion', this.minVersion], ['maxVersion', this.maxVersion]] as const) {
+      // SSL 3.0, TLS 1.0 and 1.1 are not implemented (RFC 8996 deprecates them).
+      if (!VERSIONS.includes(v)) throw new RangeError(`TlsContext: ${name} must be ProtocolVersion.TLSv1_2 or TLSv1_3`);
+    }
     if (this.minVersion > this.maxVersion) throw new RangeError('TlsContext: minVersion is above maxVersion');
-    if (this.maxVersion < ProtocolVersion.TLSv1_3 || this.minVersion < ProtocolVersion.TLSv1_3) {
-      // TLS 1.2 lands in a later issue; refuse rather than pretend.
-      throw new RangeError('TlsContext: only TLS 1.3 is implemented so far (minVersion/maxVersion must be TLSv1.3)');
-    }
-    this.cipherSuites = options.cipherSuites ?? [
-      CipherSuite.TLS_AES_128_GCM_SHA256,
-      CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
-      CipherSuite.TLS_AES_256_GCM_SHA384,
-    ];
+    this.cipherSuites = options.cipherSuites ?? DEFAULT_CIPHER_SUITES;
+    if (!Array.isArray(this.cipherSuites)) throw new TypeError('TlsContext: cipherSuites must be an array');
     for (const s of this.cipherSuites) {
-      if (suiteInfo(s)?.version !== '1.3') throw new RangeError(`TlsContext: unsupported TLS 1.3 cipher suite 0x${s.toString(16)}`);
+      // AEAD suites with ECDHE only: no CBC, no static RSA, no DHE (see README).
+      if (suiteInfo(s) === undefined) throw new RangeError(`TlsContext: unsupported cipher suite 0x${Number(s).toString(16).padStart(4, '0')}`);
     }
-    if (this.cipherSuites.length === 0) throw new RangeError('TlsContext: cipherSuites is empty');
+    // A version none of whose suites is listed is not spoken (as OpenSSL with an empty list for it).
+    const has = (v: '1.2' | '1.3'): boolean => this.cipherSuites.some((id) => suiteInfo(id)!.version === v);
+    if (!has('1.2') && this.minVersion === ProtocolVersion.TLSv1_2) this.minVersion = ProtocolVersion.TLSv1_3;
+    if (!has('1.3') && this.maxVersion === ProtocolVersion.TLSv1_3) this.maxVersion = ProtocolVersion.TLSv1_2;
+    if (this.minVersion > this.maxVersion || this.cipherSuites.length === 0) {
+      throw new RangeError('TlsContext: cipherSuites has no suite for the versions enabled by minVersion/maxVersion');
+    }
     this.honorCipherOrder = options.honorCipherOrder ?? false;
     this.groups = options.groups ?? [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
     if (this.groups.length === 0) throw new RangeError('TlsContext: groups is empty');
@@ -119,6 +167,18 @@ export class TlsContext implements HandshakeConfig {
     if (!Number.isInteger(this.recordSizeLimit) || this.recordSizeLimit < 64 || this.recordSizeLimit > 16385) {
       throw new RangeError('TlsContext: recordSizeLimit must be an integer in 64..16385');
     }
+    this.requireExtendedMasterSecret = options.requireExtendedMasterSecret ?? true;
+    this.sendFallbackScsv = options.sendFallbackScsv ?? false;
+    this.renegotiation = { ...DEFAULT_RENEGOTIATION, ...options.renegotiation };
+    for (const k of ['maxPerConnection', 'maxPerMinute'] as const) {
+      const v = this.renegotiation[k];
+      if (!Number.isInteger(v) || v < 0) throw new RangeError(`TlsContext: renegotiation.${k} must be a non-negative integer`);
+    }
+    this.sessionLifetimeSeconds = options.sessionLifetimeSeconds ?? 300;
+    if (!Number.isInteger(this.sessionLifetimeSeconds) || this.sessionLifetimeSeconds < 1) {
+      throw new RangeError('TlsContext: sessionLifetimeSeconds must be a positive integer');
+    }
+    this.sessionStore = options.sessionStore === null ? undefined : (options.sessionStore ?? new MemorySessionCache({ nowMs: () => this.provider.nowMs() }));
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     for (const [name, value] of Object.entries(this.limits)) {
       if (value !== undefined && (!Number.isInteger(value) || value < 1)) {

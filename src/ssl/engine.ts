@@ -1,11 +1,12 @@
 import { concat, toHex } from '../common/bytes.js';
-import { HandshakeType, KeyUpdateType, MAX_PLAINTEXT } from '../common/constants.js';
+import { HandshakeType, KeyUpdateType, MAX_PLAINTEXT, ProtocolVersion } from '../common/constants.js';
 import { AlertDescription, AlertLevel, TlsError } from '../common/errors.js';
-import { startClient13 } from '../handshake/client13.js';
-import { ExpectClientHello } from '../handshake/server13.js';
-import type { HandshakeContext, HandshakeState, Negotiated, TrafficSecrets13 } from '../handshake/state.js';
+import { startClient } from '../handshake/client-hello.js';
+import { ExpectClientHello } from '../handshake/server-hello.js';
+import type { HandshakeContext, HandshakeSecrets, HandshakeState, Negotiated } from '../handshake/state.js';
 import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js';
 import { KeyUpdate, NewSessionTicket13 } from '../messages/messages13.js';
+import { HelloRequest } from '../messages/messages12.js';
 import type { ReceiveProtection, SendProtection } from '../record/protection.js';
 import type { Session } from '../session/session.js';
 import type { TlsContext } from './context.js';
@@ -14,6 +15,7 @@ import { Inbound, type InboundSink } from './inbound.js';
 import { Outbox } from './outbox.js';
 import { PeerLimits } from './peer-limits.js';
 import { PendingActions } from './pending.js';
+import { Renegotiations } from './renegotiation.js';
 import { sessionFromTicket } from './tickets.js';
 
 /**
@@ -47,9 +49,12 @@ export class Engine implements HandshakeContext, InboundSink {
   closeRequested = false;
   closeSent = false;
   peerClosed = false;
-  secrets: TrafficSecrets13 | null = null;
+  secrets: HandshakeSecrets | null = null;
   private appIn: Uint8Array[] = [];
   private appOut: Uint8Array[] = [];
+  readonly renegotiations: Renegotiations;
+  /** The TLS 1.2 session of this connection (made by its last full handshake). */
+  private currentSession: Session | undefined;
   /** Counters of what a peer may repeat; reset by application data. */
   private readonly repeats: PeerLimits;
   /** Key update generations per direction (N of *_TRAFFIC_SECRET_N in the key log). */
@@ -61,11 +66,13 @@ export class Engine implements HandshakeContext, InboundSink {
     readonly config: TlsContext,
     readonly role: 'client' | 'server',
     readonly serverName: string | undefined,
-    readonly offeredSession: Session | undefined,
+    /** The session the application gave to offer (node's `session`). */
+    private readonly givenSession: Session | undefined,
     /** Does anyone listen for this event (keylog and message lines are built only then)? */
     private readonly listening: (name: keyof ConnectionEvents) => boolean,
   ) {
     this.repeats = new PeerLimits(config.limits);
+    this.renegotiations = new Renegotiations(config.renegotiation, () => config.provider.nowMs());
     this.inbound = new Inbound(config.limits, this);
   }
 
@@ -102,7 +109,7 @@ export class Engine implements HandshakeContext, InboundSink {
     if (this.started) return;
     this.started = true;
     this.handshaking = true;
-    this.state = this.role === 'client' ? startClient13(this) : new ExpectClientHello();
+    this.state = this.role === 'client' ? startClient(this) : new ExpectClientHello();
   }
 
   receive(bytes: Uint8Array): void {
@@ -149,6 +156,52 @@ export class Engine implements HandshakeContext, InboundSink {
     this.outbox.changeCipherSpec();
   }
 
+  changeCipherSpec12(next: SendProtection): void {
+    this.outbox.changeCipherSpec12(next);
+    this.applyFragmentLimit();
+  }
+
+  get previous(): Readonly<Negotiated> | undefined {
+    return this.handshaking ? (this.result ?? undefined) : undefined;
+  }
+
+  get previousFinished(): { client: Uint8Array; server: Uint8Array } | undefined {
+    const r = this.previous;
+    if (!r?.finished || !r.peerFinished) return undefined;
+    return this.role === 'client' ? { client: r.finished, server: r.peerFinished } : { client: r.peerFinished, server: r.finished };
+  }
+
+  renegotiationRequested(msg: HandshakeMessage, current: HandshakeState): HandshakeState {
+    const verdict = this.renegotiations.judge(this.role, this.result?.secureRenegotiation === true);
+    if (verdict === 'refuse') {
+      // RFC 5746 §4.2/§4.4 (and OpenSSL's default on a server): a no_renegotiation warning; the connection goes on.
+      this.repeats.count('warnings');
+      this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
+      return current;
+    }
+    this.beginHandshake();
+    return this.role === 'client' ? startClient(this, true) : new ExpectClientHello().handle(this, msg);
+  }
+
+  /** A renegotiation starts: a new draft result; the committed one stays until it ends. */
+  private beginHandshake(): void {
+    this.handshaking = true;
+    this.negotiated = {};
+  }
+
+  /**
+   * What a ClientHello offers: the session this connection made or resumed
+   * (a renegotiation offers the current session, as OpenSSL), else the given one.
+   */
+  get offeredSession(): Session | undefined {
+    return this.currentSession ?? this.givenSession;
+  }
+
+  sessionReady(session: Session): void {
+    this.currentSession = session;
+    this.raise('session', session);
+  }
+
   setSendProtection(p: SendProtection): void {
     this.outbox.switchProtection(p);
     this.applyFragmentLimit();
@@ -169,7 +222,7 @@ export class Engine implements HandshakeContext, InboundSink {
     this.raise('keylog', `${label} ${toHex(this.negotiated.clientRandom ?? new Uint8Array(32))} ${toHex(secret)}`);
   }
 
-  finishHandshake(secrets: TrafficSecrets13): void {
+  finishHandshake(secrets: HandshakeSecrets): void {
     this.trafficReady = true;
     this.handshaking = false;
     this.secrets = secrets;
@@ -194,22 +247,32 @@ export class Engine implements HandshakeContext, InboundSink {
   ticketReceived(msg: HandshakeMessage): void {
     this.repeats.count('tickets');
     this.raise('ticket', msg);
-    const session = sessionFromTicket(this, NewSessionTicket13.decode(msg.body), this.secrets!.resumptionMaster);
+    const session = sessionFromTicket(this, NewSessionTicket13.decode(msg.body), this.secrets!.resumptionMaster!);
     if (session) this.raise('session', session);
+  }
+
+  /** The version of the running handshake, else of the last one. */
+  get version(): number | undefined {
+    return this.negotiated.version ?? this.result?.version;
   }
 
   // ---- InboundSink -----------------------------------------------------------
 
   handshakeMessage(msg: HandshakeMessage): void {
     if (!this.state) throw TlsError.unexpected('handshake message before start');
+    // RFC 5246 §7.4.1.1: a client ignores HelloRequest while it negotiates.
+    if (msg.type === HandshakeType.hello_request && this.role === 'client' && this.handshaking && this.version === ProtocolVersion.TLSv1_2) return;
     if (this.listening('message')) this.raise('message', { direction: 'received', type: msg.type, length: msg.raw.length });
-    if ((msg.type === HandshakeType.new_session_ticket || msg.type === HandshakeType.key_update) && (!this.trafficReady || this.handshaking)) {
-      throw TlsError.unexpected('post-handshake message during the handshake');
-    }
     this.state = this.state.handle(this, msg);
   }
 
   changeCipherSpec(): void {
+    // TLS 1.2: a protocol message, expected by exactly one state of each handshake.
+    if (this.state?.changeCipherSpec) {
+      this.state = this.state.changeCipherSpec(this);
+      return;
+    }
+    if (this.version === ProtocolVersion.TLSv1_2) throw TlsError.unexpected('ChangeCipherSpec out of turn');
     const afterFirstHello = this.role === 'client' ? this.started : this.negotiated.clientRandom !== undefined;
     if (!this.handshaking || !afterFirstHello) throw TlsError.unexpected('ChangeCipherSpec outside the handshake');
     this.repeats.count('ccs');
@@ -222,11 +285,16 @@ export class Engine implements HandshakeContext, InboundSink {
       this.raise('close', undefined);
       return;
     }
-    if (description === AlertDescription.user_canceled && level === AlertLevel.warning) {
+    if (level === AlertLevel.warning && description === AlertDescription.no_renegotiation && this.version === ProtocolVersion.TLSv1_2) {
+      // Our renegotiation was refused. OpenSSL ends the connection (handshake_failure):
+      // the application asked for a new handshake and presumably needs it.
+      if (this.handshaking && this.trafficReady) throw TlsError.alert(AlertDescription.handshake_failure, 'the peer refused to renegotiate (no_renegotiation)');
+    }
+    // RFC 5246 §7.2: a TLS 1.2 warning lets the connection go on; RFC 8446 §6.2: in TLS 1.3 only user_canceled does.
+    if (level === AlertLevel.warning && (description === AlertDescription.user_canceled || this.version === ProtocolVersion.TLSv1_2)) {
       this.repeats.count('warnings');
       return;
     }
-    // RFC 8446 §6.2: every other alert is fatal, whatever its level.
     throw TlsError.received(description);
   }
 
@@ -246,7 +314,8 @@ export class Engine implements HandshakeContext, InboundSink {
   private applyFragmentLimit(): void {
     const limit = this.negotiated.peerRecordSizeLimit;
     // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type byte; plaintext records are exempt.
-    const peerMax = limit !== undefined && this.outbox.protection.encrypted ? limit - 1 : MAX_PLAINTEXT;
+    const typeByte = this.outbox.protection.protocol === '1.3' ? 1 : 0;
+    const peerMax = limit !== undefined && this.outbox.protection.encrypted ? limit - typeByte : MAX_PLAINTEXT;
     this.outbox.maxFragment = Math.min(this.userMaxFragment, peerMax);
   }
 
@@ -280,6 +349,8 @@ export class Engine implements HandshakeContext, InboundSink {
 
   /** Records one send key may seal before it must be updated. */
   private recordLimit(): number {
+    // TLS 1.2 has no KeyUpdate: the sequence number's own bound (2^64) applies.
+    if (this.version !== ProtocolVersion.TLSv1_3) return Number.MAX_SAFE_INTEGER;
     const configured = this.config.limits.keyUpdateAfterRecords;
     if (configured !== undefined) return configured;
     // RFC 8446 §5.5: AES-GCM keys are good for 2^24.5 full records.
@@ -290,8 +361,12 @@ export class Engine implements HandshakeContext, InboundSink {
     if (this.closeSent) return;
     this.flushPending('read');
     this.closeSent = true;
-    this.outbox.alert(AlertLevel.warning, AlertDescription.close_notify);
-    this.raise('alert', { sent: true, level: AlertLevel.warning, description: AlertDescription.close_notify });
+    this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+  }
+
+  private sendAlert(level: number, description: number): void {
+    this.outbox.alert(level, description);
+    this.raise('alert', { sent: true, level, description });
   }
 
   /**
@@ -313,6 +388,19 @@ export class Engine implements HandshakeContext, InboundSink {
       p.answerKeyUpdate = false;
       p.keyUpdate = KeyUpdateType.NONE;
       this.raise('keyUpdate', { direction: 'sent', type });
+    }
+    // 3. a renegotiation we asked for (TLS 1.2), once no handshake is running.
+    if (p.renegotiate !== null && !this.handshaking) {
+      const kind = p.renegotiate;
+      p.renegotiate = null;
+      if (this.role === 'client') {
+        this.beginHandshake();
+        this.state = startClient(this, kind === 'abbreviated');
+      } else {
+        // RFC 5246 §7.4.1.1: HelloRequest is not part of any handshake's transcript.
+        this.sendHandshake(encodeHandshake(new HelloRequest()));
+        this.renegotiations.helloRequestSent = true;
+      }
     }
   }
 }

@@ -25,15 +25,16 @@ export interface InboundSink {
   alert(level: number, description: number): void;
   /** Decrypted application data (possibly empty). */
   applicationData(data: Uint8Array): void;
-  /** May a compat ChangeCipherSpec arrive now (RFC 8446 §5)? Counted by the sink. */
+  /** A ChangeCipherSpec: TLS 1.2's, or TLS 1.3's compat one (RFC 8446 §5), which the sink counts. */
   changeCipherSpec(): void;
 }
 
 /**
  * The peer's side of the wire: record framing, the current receive
- * protection, handshake reassembly, and the record-level rules of RFC 8446
- * §5 (what may arrive in plaintext, CCS placement, interleaving, early data
- * we skip, RFC 8449 record_size_limit).
+ * protection, handshake reassembly, and the record-level rules of both
+ * versions in one place: RFC 8446 §5 (what may arrive in plaintext, the
+ * compat CCS, interleaving, early data we skip, RFC 8449 record_size_limit)
+ * and RFC 5246 §6 (under TLS 1.2 keys every record is protected, CCS included).
  */
 export class Inbound {
   private readonly deframer = new RecordDeframer();
@@ -96,8 +97,11 @@ export class Inbound {
   }
 
   private record(rec: RawRecord): void {
-    if (rec.type === ContentType.change_cipher_spec) return this.changeCipherSpec(rec);
     const prot = this.prot;
+    // RFC 5246 §6.2: under TLS 1.2 keys every record is protected, ChangeCipherSpec
+    // and alerts too (a renegotiation's CCS is encrypted), and keeps its real type.
+    if (prot.protocol === '1.2') return this.dispatch(this.open(rec)!);
+    if (rec.type === ContentType.change_cipher_spec) return this.changeCipherSpec(rec.fragment);
     if (prot.encrypted && rec.type !== ContentType.application_data) {
       // A peer that fails before it has our keys can only send its alert in plaintext;
       // accepted until its first protected record (rustls's rule), so the real reason is reported.
@@ -110,9 +114,11 @@ export class Inbound {
       return;
     }
     const opened = this.open(rec);
-    if (opened === null) return;
-    const { type, data } = opened;
-    // RFC 8446 §5.1: handshake messages may not be interleaved with other record types.
+    if (opened !== null) this.dispatch(opened);
+  }
+
+  private dispatch({ type, data }: { type: number; data: Uint8Array }): void {
+    // RFC 8446 §5.1, RFC 5246 §6.2.1: handshake messages may not be interleaved with other record types.
     if (type !== ContentType.handshake && !this.joiner.isEmpty) throw TlsError.unexpected('record interleaved with a fragmented handshake message');
     switch (type) {
       case ContentType.handshake:
@@ -121,6 +127,8 @@ export class Inbound {
         return this.alertRecord(data);
       case ContentType.application_data:
         return this.sink.applicationData(data);
+      case ContentType.change_cipher_spec:
+        return this.changeCipherSpec(data);
       default:
         throw TlsError.unexpected(`record type ${type}`);
     }
@@ -160,10 +168,13 @@ export class Inbound {
     return null;
   }
 
-  /** RFC 8446 §5: one plaintext CCS (0x01) may arrive between the first ClientHello and the peer's Finished. */
-  private changeCipherSpec(rec: RawRecord): void {
-    if (rec.fragment.length !== 1 || rec.fragment[0] !== 1) throw TlsError.unexpected('bad ChangeCipherSpec');
-    // RFC 8446 §5.1: not in the middle of a fragmented handshake message.
+  /**
+   * ChangeCipherSpec: TLS 1.2's protocol message, or TLS 1.3's compat record
+   * (RFC 8446 §5); the sink decides whether one may come now.
+   */
+  private changeCipherSpec(fragment: Uint8Array): void {
+    if (fragment.length !== 1 || fragment[0] !== 1) throw TlsError.unexpected('bad ChangeCipherSpec');
+    // RFC 8446 §5.1, RFC 5246 §7.1: not in the middle of a fragmented handshake message.
     if (!this.joiner.isEmpty) throw TlsError.unexpected('ChangeCipherSpec inside a fragmented handshake message');
     this.sink.changeCipherSpec();
   }

@@ -4,6 +4,7 @@ import { AlertLevel } from '../common/errors.js';
 import { SendProtection } from '../record/protection.js';
 
 const CCS_RECORD = new Uint8Array([ContentType.change_cipher_spec, 3, 3, 0, 1, 1]);
+const CCS_BODY = new Uint8Array([1]);
 
 /**
  * Our side of the wire: handshake messages waiting to be sealed (coalesced
@@ -42,6 +43,13 @@ export class Outbox {
   changeCipherSpec(): void {
     this.sealHandshake();
     this.records.push(CCS_RECORD);
+  }
+
+  /** TLS 1.2 ChangeCipherSpec under the current keys (plaintext only in a first handshake), then `next` (RFC 5246 §7.1). */
+  changeCipherSpec12(next: SendProtection): void {
+    this.sealHandshake();
+    this.records.push(this.prot.seal(ContentType.change_cipher_spec, CCS_BODY));
+    this.prot = next;
   }
 
   switchProtection(p: SendProtection): void {

@@ -11,8 +11,13 @@ export class PendingActions {
   keyUpdate: KeyUpdateType = KeyUpdateType.NONE;
   /** The peer asked for update_requested and has had no answer yet. */
   answerKeyUpdate = false;
+  /**
+   * A renegotiation we asked for (SSL_renegotiate / _abbreviated), not yet
+   * acted on: a client's ClientHello ('full': offers no session), a server's HelloRequest.
+   */
+  renegotiate: 'full' | 'abbreviated' | null = null;
 
   get any(): boolean {
-    return this.keyUpdate !== KeyUpdateType.NONE || this.answerKeyUpdate;
+    return this.keyUpdate !== KeyUpdateType.NONE || this.answerKeyUpdate || this.renegotiate !== null;
   }
 }

@@ -22,8 +22,10 @@ export function sessionFromTicket(
   return new Session({
     version: cx.negotiated.version!,
     cipherSuite: suite.id,
-    psk: hkdfExpandLabel(provider, suite.hash, resumptionMaster, 'resumption', nst.nonce, hashLength[suite.hash]),
+    secret: hkdfExpandLabel(provider, suite.hash, resumptionMaster, 'resumption', nst.nonce, hashLength[suite.hash]),
     ticket: nst.ticket.slice(),
+    sessionId: new Uint8Array(0),
+    extendedMasterSecret: false,
     ticketAgeAdd: nst.ageAdd,
     lifetimeSeconds: nst.lifetime,
     receivedAtMs: provider.nowMs(),

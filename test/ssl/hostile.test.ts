@@ -71,14 +71,15 @@ describe('records before and around the handshake', () => {
     expectFatal(p.server, () => p.server.receive(plain(ContentType.handshake, new Uint8Array(0))), 'ERR_TLS_UNEXPECTED_MESSAGE');
   });
 
-  it('a TLS 1.2-only ClientHello gets protocol_version', () => {
+  it('a ClientHello whose supported_versions lists only TLS 1.1 and 1.0 gets protocol_version', () => {
     const p = fresh();
     p.client.doHandshake();
     const rec = p.client.takeOutgoing()!;
-    // Replace supported_versions' 0304 with 0303 (the only version listed).
-    const at = Buffer.from(rec).indexOf(Buffer.from([0x00, 0x2b, 0x00, 0x03, 0x02, 0x03, 0x04]));
+    // supported_versions [0304, 0303] becomes [0302, 0301].
+    const at = Buffer.from(rec).indexOf(Buffer.from([0x00, 0x2b, 0x00, 0x05, 0x04, 0x03, 0x04, 0x03, 0x03]));
+    expect(at).toBeGreaterThan(0);
     const bad = rec.slice();
-    bad[at + 6] = 0x03;
+    bad.set([0x03, 0x02, 0x03, 0x01], at + 5);
     expectFatal(p.server, () => p.server.receive(bad), 'ERR_TLS_PROTOCOL_VERSION', 70);
   });
 });

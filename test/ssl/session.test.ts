@@ -21,8 +21,10 @@ const sample = (over: Partial<ConstructorParameters<typeof Session>[0]> = {}) =>
   new Session({
     version: 0x0304,
     cipherSuite: CipherSuite.TLS_AES_128_GCM_SHA256,
-    psk: new Uint8Array(32).fill(1),
+    secret: new Uint8Array(32).fill(1),
     ticket: new Uint8Array([9, 8, 7, 6]),
+    sessionId: new Uint8Array(0),
+    extendedMasterSecret: false,
     ticketAgeAdd: 0xfffffff0,
     lifetimeSeconds: 3600,
     receivedAtMs: Date.now() - 1000,
