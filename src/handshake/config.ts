@@ -49,17 +49,20 @@ export interface RenegotiationPolicy {
   readonly acceptClientInitiated: boolean;
   /** Client: refuse a server's HelloRequest with a no_renegotiation warning. Default false (renegotiate). */
   readonly refuseServerInitiated: boolean;
-  /** Renegotiations in the life of one connection, beyond which the peer's are refused. */
+  /** Renegotiations the peer may start in the life of one connection; one more fails it (ERR_TLS_TOO_MANY). */
   readonly maxPerConnection: number;
-  /** Renegotiations per connection in any 60 s, beyond which the peer's are refused. */
-  readonly maxPerMinute: number;
+  /** Renegotiations the peer may start within `windowSeconds` (node's CLIENT_RENEG_LIMIT). */
+  readonly maxPerWindow: number;
+  /** The window of maxPerWindow, in seconds (node's CLIENT_RENEG_WINDOW). */
+  readonly windowSeconds: number;
 }
 
 export const DEFAULT_RENEGOTIATION: RenegotiationPolicy = {
   acceptClientInitiated: false,
   refuseServerInitiated: false,
   maxPerConnection: 100,
-  maxPerMinute: 10,
+  maxPerWindow: 3,
+  windowSeconds: 600,
 };
 
 /** The server's TLS 1.2 session-ID cache (SSL_CTX's internal cache); see MemorySessionCache. */

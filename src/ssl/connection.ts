@@ -277,6 +277,27 @@ export class Connection extends Emitter<ConnectionEvents> {
     return this.#engine.pending.renegotiate !== null;
   }
 
+  /**
+   * SSL_set_verify for this connection only: from the next handshake on (a
+   * renegotiation, node's renegotiate({ requestCert, rejectUnauthorized })),
+   * a server asks for (requestCert) or requires (requireCert) a client
+   * certificate; rejectUnauthorized fails a handshake whose peer chain does not verify.
+   * @throws {TypeError} for a value that is not a boolean
+   */
+  setPeerVerification(options: { requestCert?: boolean; requireCert?: boolean; rejectUnauthorized?: boolean }): void {
+    if (options === null || typeof options !== 'object') throw new TypeError('setPeerVerification: options must be an object');
+    const set: Partial<Record<'requestCert' | 'requireCert' | 'rejectUnauthorized', boolean>> = {};
+    for (const k of ['requestCert', 'requireCert', 'rejectUnauthorized'] as const) {
+      const v = options[k];
+      if (v === undefined) continue;
+      if (typeof v !== 'boolean') throw new TypeError(`setPeerVerification: ${k} must be a boolean`);
+      set[k] = v;
+    }
+    const e = this.#engine;
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(e.config) as object) as TlsContext, e.config, set);
+    e.config = Object.freeze(copy);
+  }
+
   // ---- internals -------------------------------------------------------------
 
   private scheduleRenegotiation(what: string, kind: 'full' | 'abbreviated'): true {

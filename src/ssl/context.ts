@@ -170,7 +170,7 @@ export class TlsContext implements HandshakeConfig {
     this.requireExtendedMasterSecret = options.requireExtendedMasterSecret ?? true;
     this.sendFallbackScsv = options.sendFallbackScsv ?? false;
     this.renegotiation = { ...DEFAULT_RENEGOTIATION, ...options.renegotiation };
-    for (const k of ['maxPerConnection', 'maxPerMinute'] as const) {
+    for (const k of ['maxPerConnection', 'maxPerWindow', 'windowSeconds'] as const) {
       const v = this.renegotiation[k];
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`TlsContext: renegotiation.${k} must be a non-negative integer`);
     }

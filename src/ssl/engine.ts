@@ -63,7 +63,8 @@ export class Engine implements HandshakeContext, InboundSink {
   private userMaxFragment = MAX_PLAINTEXT;
 
   constructor(
-    readonly config: TlsContext,
+    /** The context; setPeerVerification replaces it with a copy for this connection. */
+    public config: TlsContext,
     readonly role: 'client' | 'server',
     readonly serverName: string | undefined,
     /** The session the application gave to offer (node's `session`). */

@@ -7,10 +7,10 @@ export type RenegotiationVerdict = 'accept' | 'refuse';
 /**
  * RFC 5746 renegotiation bookkeeping for one connection: the policy (who may
  * start one), the limits on what a peer may start (per connection, per
- * minute), and whether our own HelloRequest is waiting for its ClientHello.
+ * time window), and whether our own HelloRequest is waiting for its ClientHello.
  */
 export class Renegotiations {
-  /** Times (ms) of the renegotiations the peer started in the last minute. */
+  /** Times (ms) of the renegotiations the peer started within the window. */
   private recent: number[] = [];
   private total = 0;
   /** Server: we sent a HelloRequest; the client's next ClientHello answers it. */
@@ -36,9 +36,14 @@ export class Renegotiations {
     const allowed = role === 'server' ? this.policy.acceptClientInitiated : !this.policy.refuseServerInitiated;
     if (!allowed) return 'refuse';
     const t = this.now();
-    this.recent = this.recent.filter((x) => t - x < 60_000);
-    if (this.total >= this.policy.maxPerConnection || this.recent.length >= this.policy.maxPerMinute) {
-      throw new TlsError('ERR_TLS_TOO_MANY', AlertDescription.handshake_failure, `the peer started more renegotiations than allowed (${this.policy.maxPerConnection} per connection, ${this.policy.maxPerMinute} per minute)`);
+    const { maxPerConnection, maxPerWindow, windowSeconds } = this.policy;
+    this.recent = this.recent.filter((x) => t - x < windowSeconds * 1000);
+    if (this.total >= maxPerConnection || this.recent.length >= maxPerWindow) {
+      throw new TlsError(
+        'ERR_TLS_TOO_MANY',
+        AlertDescription.handshake_failure,
+        `the peer started more renegotiations than allowed (${maxPerConnection} per connection, ${maxPerWindow} per ${windowSeconds} s)`,
+      );
     }
     this.total++;
     this.recent.push(t);
