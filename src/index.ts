@@ -1,13 +1,13 @@
 /**
- * puretls: a TLS 1.3 (and, next, TLS 1.2) client and server in TypeScript on
+ * puretls: a TLS 1.2 and TLS 1.3 client and server in TypeScript on
  * @noble, with OpenSSL's connection controls. The sans-IO core is
  * `Connection` + `TlsContext`; the Node adapter (`connect`, `createServer`,
  * `TlsSocket`) wraps it in a stream.Duplex.
  */
 export { Connection } from './ssl/connection.js';
 export type { ConnectionOptions, ConnectionEvents, AlertEvent, KeyUpdateEvent, MessageEvent } from './ssl/connection.js';
-export { TlsContext, DEFAULT_LIMITS } from './ssl/context.js';
-export type { TlsContextOptions, CertifiedKey, TlsLimits, AlpnSelect } from './ssl/context.js';
+export { TlsContext, DEFAULT_LIMITS, DEFAULT_RENEGOTIATION, DEFAULT_CIPHER_SUITES } from './ssl/context.js';
+export type { TlsContextOptions, CertifiedKey, TlsLimits, AlpnSelect, RenegotiationPolicy, SessionStore } from './ssl/context.js';
 export { TlsError, AlertDescription, AlertLevel, alertName } from './common/errors.js';
 export type { TlsErrorCode } from './common/errors.js';
 export {
@@ -27,6 +27,8 @@ export type { SuiteInfo } from './crypto/suites.js';
 export type { CertificateVerifier, VerifyContext, VerifyResult } from './x509/verifier.js';
 export { Session, MAX_TICKET_LIFETIME_SECONDS } from './session/session.js';
 export type { SessionFields } from './session/session.js';
+export { MemorySessionCache } from './session/cache.js';
+export type { MemorySessionCacheOptions } from './session/cache.js';
 export {
   Certificate,
   parseCertificate,

@@ -87,6 +87,7 @@ export type TlsErrorCode =
   | 'ERR_TLS_TOO_MANY' // a peer repeated something beyond our limit
   | 'ERR_TLS_INVALID_STATE' // a call at the wrong time (local misuse)
   | 'ERR_TLS_UNRECOGNIZED_NAME'
+  | 'ERR_TLS_INAPPROPRIATE_FALLBACK' // RFC 7507: TLS_FALLBACK_SCSV from a client that could do better
   | CertErrorCode
   | 'ERR_TLS_CERT_ALTNAME_INVALID'
   | 'ERR_X509_PARSE'; // certificate or key bytes did not parse
@@ -109,6 +110,7 @@ const alertCode: Partial<Record<number, TlsErrorCode>> = {
   [AlertDescription.insufficient_security]: 'ERR_TLS_INSUFFICIENT_SECURITY',
   [AlertDescription.internal_error]: 'ERR_TLS_INTERNAL',
   [AlertDescription.unrecognized_name]: 'ERR_TLS_UNRECOGNIZED_NAME',
+  [AlertDescription.inappropriate_fallback]: 'ERR_TLS_INAPPROPRIATE_FALLBACK',
 };
 
 /**

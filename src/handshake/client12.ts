@@ -7,7 +7,7 @@
  * server's CCS and Finished, then ours.
  */
 import { bytesEqual } from '../common/bytes.js';
-import { ExtensionType as E, HandshakeType as H, NamedGroup, ProtocolVersion } from '../common/constants.js';
+import { ExtensionType as E, HandshakeType as H, ProtocolVersion } from '../common/constants.js';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { PublicKey } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
@@ -23,6 +23,7 @@ import {
   checkRenegotiationInfo,
   checkSameIdentity,
   type Core12,
+  EC_GROUPS,
   ExpectChangeCipherSpec12,
   finish12,
   type Keyed12,
@@ -49,8 +50,6 @@ const SH12_EXTS: ReadonlySet<number> = new Set([
   E.application_layer_protocol_negotiation, E.record_size_limit, E.session_ticket, E.status_request,
 ]);
 
-/** The EC groups TLS 1.2 ECDHE may use (RFC 8422 §5.1.1); FFDHE groups are TLS 1.3 only here. */
-const EC_GROUPS: ReadonlySet<number> = new Set([NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1]);
 
 /** A TLS 1.2 ServerHello: the server's choices, then a full or an abbreviated handshake. */
 export function serverHello12(cx: HandshakeContext, msg: HandshakeMessage, sh: ServerHello, suite: SuiteInfo, transcript: Transcript, offer: Offer): HandshakeState {

@@ -4,7 +4,7 @@
  * RFC 5746 renegotiation_info check and the secrets a handshake leaves behind.
  */
 import { bytesEqual, concat, constantTimeEqual, EMPTY } from '../common/bytes.js';
-import { ProtocolVersion } from '../common/constants.js';
+import { NamedGroup, ProtocolVersion } from '../common/constants.js';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { PrivateKey, PublicKey } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
@@ -18,6 +18,9 @@ import { send } from './common13.js';
 import { schemeAlgorithm, schemeFitsKey } from './sigschemes.js';
 import type { HandshakeContext, HandshakeSecrets, HandshakeState } from './state.js';
 import type { Transcript } from './transcript.js';
+
+/** The groups of TLS 1.2 ECDHE (RFC 8422 §5.1.1); the FFDHE groups are TLS 1.3 only here (no DHE). */
+export const EC_GROUPS: ReadonlySet<number> = new Set([NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1]);
 
 /** A TLS 1.2 session's client lifetime when the server gives none (OpenSSL's default session timeout). */
 export const SESSION12_LIFETIME_SECONDS = 7200;

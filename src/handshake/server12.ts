@@ -7,7 +7,7 @@
  * Finished; then the client's CCS and Finished.
  */
 import { EMPTY } from '../common/bytes.js';
-import { CipherSuite, ExtensionType as E, HandshakeType as H, NamedGroup, ProtocolVersion } from '../common/constants.js';
+import { CipherSuite, ExtensionType as E, HandshakeType as H, ProtocolVersion } from '../common/constants.js';
 import { TlsError } from '../common/errors.js';
 import type { PublicKey } from '../crypto/provider.js';
 import { suiteInfo, type SuiteInfo } from '../crypto/suites.js';
@@ -32,6 +32,7 @@ import {
   checkRenegotiationInfo,
   checkSameIdentity,
   type Core12,
+  EC_GROUPS,
   ExpectChangeCipherSpec12,
   finish12,
   type Keyed12,
@@ -53,8 +54,6 @@ import { expectType, type HandshakeContext, type HandshakeState } from './state.
 import { ExpectTraffic12 } from './traffic12.js';
 import { Transcript } from './transcript.js';
 
-/** The EC groups of TLS 1.2 ECDHE (RFC 8422 §5.1.1), in no order. */
-const EC_GROUPS: ReadonlySet<number> = new Set([NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1]);
 
 /** What we decided from the ClientHello. */
 interface Choice12 {
@@ -111,6 +110,8 @@ function resumable(cx: HandshakeContext, ch: ClientHello, choice: Choice12): Ses
   const s = store.get(ch.legacySessionId);
   if (!s || s.version !== ProtocolVersion.TLSv1_2 || !ch.cipherSuites.includes(s.cipherSuite) || !cx.config.cipherSuites.includes(s.cipherSuite)) return undefined;
   if (s.extendedMasterSecret !== choice.ems || s.serverName !== choice.serverName) return undefined;
+  // A session made without a client certificate does not satisfy a server that requires one.
+  if (cx.config.requireCert && s.peerCertificates.length === 0) return undefined;
   return s;
 }
 
@@ -158,7 +159,8 @@ function serverHelloExtensions(cx: HandshakeContext, ch: ClientHello, choice: Ch
 
 /** Abbreviated handshake: our CCS and Finished now, the client's after (RFC 5246 §7.3). */
 function resume(cx: HandshakeContext, core: Core12, session: Session): HandshakeState {
-  cx.negotiated.peerCertificates = session.peerCertificates;
+  // The client's certificates are judged again by today's verifier and policy.
+  if (session.peerCertificates.length > 0) verifyPeerChain(cx, session.peerCertificates);
   const ks = KeySchedule12.fromMaster(cx.config.provider, core.suite, session.secret, core, core.extendedMasterSecret);
   keylog12(cx, ks);
   const keyed: Keyed12 = { ...core, ks };

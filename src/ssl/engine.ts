@@ -252,6 +252,19 @@ export class Engine implements HandshakeContext, InboundSink {
     if (session) this.raise('session', session);
   }
 
+  /** The running handshake may turn out TLS 1.2 (chosen, or offered and not yet chosen). */
+  private mayBe12(): boolean {
+    const v = this.negotiated.version;
+    return v === undefined ? this.config.minVersion <= ProtocolVersion.TLSv1_2 : v === ProtocolVersion.TLSv1_2;
+  }
+
+  /** The running handshake may turn out TLS 1.3 (never a renegotiation). */
+  private mayBe13(): boolean {
+    const v = this.negotiated.version;
+    if (this.previous !== undefined) return false;
+    return v === undefined ? this.config.maxVersion >= ProtocolVersion.TLSv1_3 : v === ProtocolVersion.TLSv1_3;
+  }
+
   /** The version of the running handshake, else of the last one. */
   get version(): number | undefined {
     return this.negotiated.version ?? this.result?.version;
@@ -261,8 +274,9 @@ export class Engine implements HandshakeContext, InboundSink {
 
   handshakeMessage(msg: HandshakeMessage): void {
     if (!this.state) throw TlsError.unexpected('handshake message before start');
-    // RFC 5246 §7.4.1.1: a client ignores HelloRequest while it negotiates.
-    if (msg.type === HandshakeType.hello_request && this.role === 'client' && this.handshaking && this.version === ProtocolVersion.TLSv1_2) return;
+    // RFC 5246 §7.4.1.1: a client ignores HelloRequest while it negotiates (before
+    // the ServerHello too, when it offered TLS 1.2), as OpenSSL does in any handshake state.
+    if (msg.type === HandshakeType.hello_request && this.role === 'client' && this.handshaking && this.mayBe12()) return;
     if (this.listening('message')) this.raise('message', { direction: 'received', type: msg.type, length: msg.raw.length });
     this.state = this.state.handle(this, msg);
   }
@@ -273,7 +287,8 @@ export class Engine implements HandshakeContext, InboundSink {
       this.state = this.state.changeCipherSpec(this);
       return;
     }
-    if (this.version === ProtocolVersion.TLSv1_2) throw TlsError.unexpected('ChangeCipherSpec out of turn');
+    // RFC 8446 §5's compat CCS exists only in a TLS 1.3 negotiation.
+    if (this.version === ProtocolVersion.TLSv1_2 || !this.mayBe13()) throw TlsError.unexpected('ChangeCipherSpec out of turn');
     const afterFirstHello = this.role === 'client' ? this.started : this.negotiated.clientRandom !== undefined;
     if (!this.handshaking || !afterFirstHello) throw TlsError.unexpected('ChangeCipherSpec outside the handshake');
     this.repeats.count('ccs');
@@ -287,9 +302,9 @@ export class Engine implements HandshakeContext, InboundSink {
       return;
     }
     if (level === AlertLevel.warning && description === AlertDescription.no_renegotiation && this.version === ProtocolVersion.TLSv1_2) {
-      // Our renegotiation was refused. OpenSSL ends the connection (handshake_failure):
-      // the application asked for a new handshake and presumably needs it.
-      if (this.handshaking && this.trafficReady) throw TlsError.alert(AlertDescription.handshake_failure, 'the peer refused to renegotiate (no_renegotiation)');
+      // Our renegotiation (a ClientHello, or a server's HelloRequest) was refused. OpenSSL ends the
+      // connection (handshake_failure): the application asked for a new handshake and presumably needs it.
+      throw TlsError.alert(AlertDescription.handshake_failure, 'the peer refused to renegotiate (no_renegotiation)');
     }
     // RFC 5246 §7.2: a TLS 1.2 warning lets the connection go on; RFC 8446 §6.2: in TLS 1.3 only user_canceled does.
     if (level === AlertLevel.warning && (description === AlertDescription.user_canceled || this.version === ProtocolVersion.TLSv1_2)) {
