@@ -39,7 +39,7 @@ import {
 } from './common12.js';
 import { checkResponseExtensions, send } from './common13.js';
 import { KeySchedule12 } from './keyschedule12.js';
-import { chooseScheme } from './sigschemes.js';
+import { chooseScheme, curveGroup } from './sigschemes.js';
 import { expectOneOf, expectType, type HandshakeContext, type HandshakeState } from './state.js';
 import { ExpectTraffic12 } from './traffic12.js';
 import type { Transcript } from './transcript.js';
@@ -105,6 +105,9 @@ class ExpectCertificate12 implements HandshakeState {
     // RFC 8422 §5.3: an ECDSA suite needs an EC (or EdDSA) key, an RSA suite an RSA key.
     const fits = this.core.suite.auth === 'RSA' ? key.type === 'rsa' : key.type !== 'rsa';
     if (!fits) throw TlsError.alert(AlertDescription.unsupported_certificate, `server certificate key does not fit ${this.core.suite.name}`);
+    // RFC 8422 §5.1.1: an ECDSA key on a curve we did not list (OpenSSL: illegal_parameter).
+    const curve = curveGroup(key);
+    if (curve !== undefined && !cx.config.groups.includes(curve)) throw TlsError.illegal("server certificate's curve is not in our supported_groups");
     this.core.transcript.add(msg.raw);
     return new ExpectServerKeyExchange(this.core, key);
   }

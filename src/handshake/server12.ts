@@ -49,7 +49,7 @@ import {
 import { send } from './common13.js';
 import { KeySchedule12 } from './keyschedule12.js';
 import { chooseAlpn } from './server13.js';
-import { chooseScheme } from './sigschemes.js';
+import { chooseScheme, curveGroup } from './sigschemes.js';
 import { expectType, type HandshakeContext, type HandshakeState } from './state.js';
 import { ExpectTraffic12 } from './traffic12.js';
 import { Transcript } from './transcript.js';
@@ -66,10 +66,18 @@ interface Choice12 {
   readonly pointFormats: boolean;
 }
 
-/** Our first (or the client's first) TLS 1.2 suite that both offer and our certificate can serve. */
-function chooseSuite12(cx: HandshakeContext, offered: readonly number[]): SuiteInfo {
+/**
+ * Our first (or the client's first) TLS 1.2 suite that both offer and our
+ * certificate can serve: an ECDSA key's curve must be one the client lists
+ * in supported_groups (RFC 8422 §5.1.1), as OpenSSL requires.
+ */
+function chooseSuite12(cx: HandshakeContext, offered: readonly number[], clientGroups: readonly number[] | undefined): SuiteInfo {
   const key = cx.config.certificate!.key;
   const auth = key.type === 'rsa' ? 'RSA' : 'ECDSA';
+  const curve = curveGroup(key);
+  if (curve !== undefined && clientGroups !== undefined && !clientGroups.includes(curve)) {
+    throw TlsError.handshakeFailure("no cipher suite in common: our ECDSA certificate's curve is not in the client's supported_groups");
+  }
   const ours = cx.config.cipherSuites;
   const [first, second] = cx.config.honorCipherOrder ? [ours, offered] : [offered, ours];
   const id = first.find((s) => second.includes(s) && suiteInfo(s)?.version === '1.2' && suiteInfo(s)?.auth === auth);
@@ -82,8 +90,8 @@ function decide12(cx: HandshakeContext, ch: ClientHello): Choice12 {
   if (!cert) throw TlsError.handshakeFailure('server has no certificate');
   // RFC 5246 §7.4.1.2: the null compression method must be offered.
   if (!ch.compressionMethods.includes(0)) throw TlsError.handshakeFailure('client does not offer the null compression method');
-  const suite = chooseSuite12(cx, ch.cipherSuites);
   const clientGroups = findExtension(ch.extensions, SupportedGroupsExt);
+  const suite = chooseSuite12(cx, ch.cipherSuites, clientGroups);
   // RFC 8422 §4: without supported_groups the client takes any curve; we pick our first.
   const group = cx.config.groups.find((g) => EC_GROUPS.has(g) && (clientGroups === undefined || clientGroups.includes(g)));
   if (group === undefined) throw TlsError.handshakeFailure('no elliptic curve in common');

@@ -1,4 +1,4 @@
-import { SignatureScheme as S } from '../common/constants.js';
+import { NamedGroup as G, SignatureScheme as S } from '../common/constants.js';
 import type { PrivateKey, PublicKey, SignatureAlgorithm } from '../crypto/provider.js';
 
 /** What a TLS SignatureScheme means (RFC 8446 §4.2.3), and which keys may use it. */
@@ -51,15 +51,24 @@ function keyKind(key: PublicKey | PrivateKey): SchemeInfo['key'] {
   return key.type === 'ec' ? key.curve : key.type;
 }
 
-/** Can `key` make/verify signatures of `scheme` in this TLS version? */
+/**
+ * Can `key` make/verify signatures of `scheme` in this TLS version? In TLS
+ * 1.3 an ECDSA scheme names its curve; in TLS 1.2 it names only the hash
+ * (RFC 5246 §7.4.1.4.1: ecdsa + sha256 on any curve; RFC 8422 §5.1.1 bounds
+ * the curve by supported_groups instead).
+ */
 export function schemeFitsKey(scheme: number, key: PublicKey | PrivateKey, version: '1.3' | '1.2'): boolean {
   const info = SCHEMES.get(scheme);
   if (!info) return false;
   if (version === '1.3' && !info.tls13) return false;
+  if (version === '1.2' && info.alg.type === 'ecdsa') return key.type === 'ec';
   return info.key === keyKind(key);
 }
 
-/** Our first scheme (in our order) that the peer offered and our key can make. */
+/**
+ * Our first scheme (in our order) that the peer offered and our key can
+ * make; in TLS 1.2 an ECDSA scheme of the key's own curve is preferred.
+ */
 export function chooseScheme(
   ours: readonly number[],
   peerOffered: readonly number[],
@@ -67,5 +76,12 @@ export function chooseScheme(
   version: '1.3' | '1.2',
 ): number | undefined {
   const offered = new Set(peerOffered);
-  return ours.find((s) => offered.has(s) && schemeFitsKey(s, key, version));
+  const usable = ours.filter((s) => offered.has(s) && schemeFitsKey(s, key, version));
+  return usable.find((s) => SCHEMES.get(s)!.key === keyKind(key)) ?? usable[0];
+}
+
+/** The TLS group of an EC key's curve (RFC 8422 §5.1.1), for the supported_groups check. */
+export function curveGroup(key: PublicKey | PrivateKey): number | undefined {
+  if (key.type !== 'ec') return undefined;
+  return { 'P-256': G.secp256r1, 'P-384': G.secp384r1, 'P-521': G.secp521r1 }[key.curve];
 }

@@ -130,7 +130,10 @@ export class Engine implements HandshakeContext, InboundSink {
     this.startIfNeeded();
     this.flushPending();
     if (data.length === 0) return;
-    if (this.trafficReady) this.sealApplication(data);
+    // During a renegotiation our data waits for its end, as OpenSSL's SSL_write finishes the
+    // handshake first: OpenSSL and GnuTLS peers refuse application data inside a handshake
+    // (RFC 5246 §6.2.1 would allow it). We still accept theirs.
+    if (this.trafficReady && !this.handshaking) this.sealApplication(data);
     else this.appOut.push(data.slice());
   }
 
@@ -138,7 +141,8 @@ export class Engine implements HandshakeContext, InboundSink {
     this.closeRequested = true;
     // Before the handshake starts there is nobody to tell: nothing is sent.
     if (!this.started) this.closeSent = true;
-    else if (this.trafficReady) this.sendClose();
+    // During a renegotiation close_notify follows the data held for its end (finishHandshake sends it).
+    else if (this.trafficReady && !this.handshaking) this.sendClose();
   }
 
   setMaxSendFragment(size: number): void {

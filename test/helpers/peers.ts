@@ -112,7 +112,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { afterAll, afterEach } from 'vitest';
 import { addTeardown, cleanupTempDirs } from './tmp.js';
@@ -653,4 +653,52 @@ export function runGnutlsClient(args: string[], socketPath: string, stdinText?: 
   if (stdinText !== undefined) h.write(stdinText);
   if (opts.endInput) h.endInput();
   return h;
+}
+
+// ─────────────────────────────────────────────────────────────── openssl TLS 1.2 helpers
+
+/**
+ * The "-----BEGIN SSL SESSION PARAMETERS-----" blocks s_server prints after each
+ * full or resumed handshake (without -quiet/-brief), in order.
+ */
+export function sessionPems(output: string): string[] {
+  return [...output.matchAll(/-----BEGIN SSL SESSION PARAMETERS-----\n[\s\S]*?-----END SSL SESSION PARAMETERS-----\n?/g)].map((m) => m[0]);
+}
+
+/**
+ * `openssl sess_id -noout -text` of a session PEM: the "SSL-Session:" block with
+ * "    Protocol  : TLSv1.2", "    Cipher    : ECDHE-…", "    Session-ID: HEX",
+ * "    Extended master secret: yes" (what the peer recorded about the handshake).
+ */
+export function opensslSessionText(pem: string): string {
+  const r = spawnSync('openssl', ['sess_id', '-noout', '-text'], { input: pem, encoding: 'latin1', timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`openssl sess_id failed (status ${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * "Keying material: HEX" that s_server / s_client print with
+ * `-keymatexport LABEL -keymatexportlen N` (RFC 5705, no context), lower-case hex; null if none yet.
+ */
+export function printedKeyingMaterial(output: string): string | null {
+  const m = /^ {4}Keying material: ([0-9A-F]+)\s*$/m.exec(output);
+  return m ? m[1]!.toLowerCase() : null;
+}
+
+/** How many times `re` matches in `text` (a global copy of it is used). */
+export function countMatches(text: string, re: RegExp): number {
+  return [...text.matchAll(new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`))].length;
+}
+
+/**
+ * An OpenSSL config file (in `dir`) with one SSL_CONF section named `name`
+ * holding `lines` (e.g. ["Options = -ExtendedMasterSecret"]), for options
+ * s_server / s_client have no flag for. Use `env` as the peer's environment and
+ * add `args` (`-ssl_config name`) to its command line.
+ */
+export async function opensslSslConf(dir: string, name: string, lines: readonly string[]): Promise<{ env: NodeJS.ProcessEnv; args: string[] }> {
+  const path = `${dir}/${name}.cnf`;
+  const text = ['openssl_conf = openssl_init', '[openssl_init]', 'ssl_conf = ssl_sect', '[ssl_sect]', `${name} = ${name}_sect`, `[${name}_sect]`, ...lines, ''].join('\n');
+  await writeFile(path, text);
+  return { env: { ...process.env, OPENSSL_CONF: path }, args: ['-ssl_config', name] };
 }

@@ -224,3 +224,15 @@ export function pump(conn: SansIoConnection, socket: net.Socket): Pump {
   };
   return api;
 }
+
+/**
+ * conn.doHandshake() (which sends what a control such as renegotiate() or
+ * keyUpdate() scheduled) and write what it queued, outside the pump's own
+ * data-driven steps. A throw propagates to the caller (the pump is not failed).
+ */
+export function doHandshakeAndFlush(p: Pump): void {
+  p.conn.doHandshake();
+  for (let out = p.conn.takeOutgoing(); out !== null; out = p.conn.takeOutgoing()) {
+    if (out.length > 0 && !p.socket.destroyed && p.socket.writable) p.socket.write(out);
+  }
+}

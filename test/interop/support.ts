@@ -11,6 +11,7 @@ import net from 'node:net';
 import { afterEach } from 'vitest';
 import { CipherSuite, NamedGroup } from '../../src/common/constants.js';
 import { Connection } from '../../src/ssl/connection.js';
+import type { Session } from '../../src/session/session.js';
 import { TlsContext, type TlsContextOptions } from '../../src/ssl/context.js';
 import { makeCert, makeChain, type CertInfo, type Chain, type KeyType } from '../helpers/keys.js';
 import { certifiedKey, serverCert, verifierFor } from '../helpers/pair.js';
@@ -234,4 +235,136 @@ export const SCHEME: Record<CertType, number> = {
 /** Our side's state in one line, for assertion messages. */
 export function describeConn(c: Connection): string {
   return `ours: state=${c.stateName} protocol=${c.protocol} suite=${c.cipherSuite?.name} group=${groupName(c.negotiated.group)} hrr=${c.negotiated.helloRetry} failure=${c.failure?.code ?? '-'} ${c.failure?.message ?? ''}`;
+}
+
+// ─────────────────────────────────────────────────────────────── TLS 1.2 (openssl12 / gnutls12 tests)
+
+export interface Suite12Row {
+  /** IANA name (our SuiteInfo.name). */
+  name: string;
+  /** OpenSSL's spelling (-cipher, "Cipher is …", "CIPHER is …"). */
+  openssl: string;
+  id: number;
+  /** Certificate key types this suite's authentication can use (ECDSA suites: ECDSA and EdDSA keys, RFC 8422). */
+  certs: readonly CertType[];
+  /** GnuTLS priority words: key exchange and cipher. */
+  gnutlsKx: 'ECDHE-RSA' | 'ECDHE-ECDSA';
+  gnutlsCipher: 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305';
+}
+
+export const SUITES12: readonly Suite12Row[] = [
+  { name: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', openssl: 'ECDHE-ECDSA-AES128-GCM-SHA256', id: CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, certs: ['p256', 'ed25519'], gnutlsKx: 'ECDHE-ECDSA', gnutlsCipher: 'AES-128-GCM' },
+  { name: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', openssl: 'ECDHE-ECDSA-AES256-GCM-SHA384', id: CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, certs: ['p256', 'ed25519'], gnutlsKx: 'ECDHE-ECDSA', gnutlsCipher: 'AES-256-GCM' },
+  { name: 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', openssl: 'ECDHE-ECDSA-CHACHA20-POLY1305', id: CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, certs: ['p256', 'ed25519'], gnutlsKx: 'ECDHE-ECDSA', gnutlsCipher: 'CHACHA20-POLY1305' },
+  { name: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', openssl: 'ECDHE-RSA-AES128-GCM-SHA256', id: CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, certs: ['rsa2048'], gnutlsKx: 'ECDHE-RSA', gnutlsCipher: 'AES-128-GCM' },
+  { name: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', openssl: 'ECDHE-RSA-AES256-GCM-SHA384', id: CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, certs: ['rsa2048'], gnutlsKx: 'ECDHE-RSA', gnutlsCipher: 'AES-256-GCM' },
+  { name: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', openssl: 'ECDHE-RSA-CHACHA20-POLY1305', id: CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, certs: ['rsa2048'], gnutlsKx: 'ECDHE-RSA', gnutlsCipher: 'CHACHA20-POLY1305' },
+];
+
+export function suite12(openssl: string): Suite12Row {
+  const s = SUITES12.find((r) => r.openssl === openssl || r.name === openssl);
+  if (!s) throw new Error(`no TLS 1.2 suite ${openssl}`);
+  return s;
+}
+
+/** The ECDHE groups of the TLS 1.2 matrix (no FFDHE: our TLS 1.2 suites are ECDHE only). */
+export const GROUPS12: readonly GroupRow[] = GROUPS.filter((g) => g.openssl !== 'ffdhe2048');
+
+/**
+ * The TLS 1.2 matrix: every suite with every certificate type its
+ * authentication allows, the groups rotated so each one appears (at least)
+ * twice across the rows.
+ */
+export function matrix12(): Array<{ suite: Suite12Row; cert: CertType; g: GroupRow; name: string }> {
+  const rows = SUITES12.flatMap((suite) => suite.certs.map((cert) => ({ suite, cert })));
+  return rows.map(({ suite, cert }, i) => {
+    const g = GROUPS12[i % GROUPS12.length]!;
+    return { suite, cert, g, name: `${suite.openssl}, ${cert} cert, ${g.openssl}` };
+  });
+}
+
+/** Counts a Connection's 'handshake' events (one per completed handshake, renegotiations included). */
+export interface HandshakeCounter {
+  count(): number;
+  /** Resolves once `n` handshakes completed; rejects after ms (with `what()` in the message). */
+  waitFor(n: number, ms: number, what: () => string): Promise<void>;
+}
+
+export function countHandshakes(conn: Connection): HandshakeCounter {
+  let n = 0;
+  const waiters = new Set<() => void>();
+  conn.on('handshake', () => {
+    n++;
+    for (const w of [...waiters]) w();
+  });
+  return {
+    count: () => n,
+    waitFor(target, ms, what) {
+      if (n >= target) return Promise.resolve();
+      return within(
+        new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (n >= target) {
+              waiters.delete(check);
+              resolve();
+            }
+          };
+          waiters.add(check);
+        }),
+        ms,
+        () => `waiting for handshake #${target} (saw ${n}): ${what()}`,
+      );
+    },
+  };
+}
+
+/** Resolves with the first Session our client's 'session' event delivers. */
+export function firstSession(conn: Connection): Promise<Session> {
+  return new Promise((resolve) => {
+    conn.on('session', (s) => resolve(s));
+  });
+}
+
+/** Our alerts (sent and received), as "sent warning no_renegotiation"-style strings, for assertions. */
+export function recordAlerts(conn: Connection): string[] {
+  const out: string[] = [];
+  conn.on('alert', (a) => {
+    out.push(`${a.sent ? 'sent' : 'received'} ${a.level === 1 ? 'warning' : a.level === 2 ? 'fatal' : `level${a.level}`} ${a.description}`);
+  });
+  return out;
+}
+
+export const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+export interface PathListener {
+  path: string;
+  /** The next accepted connection (queued if it came first). */
+  accept(): Promise<net.Socket>;
+}
+
+/**
+ * A listener on a Unix socket path (for peers in a private network namespace,
+ * reached through the relays of test/helpers/peers.ts); ready once this resolves.
+ * Closed, with its sockets, by installSocketCleanup's hook.
+ */
+export async function listenPath(path: string): Promise<PathListener> {
+  const queue: net.Socket[] = [];
+  const waiting: Array<(s: net.Socket) => void> = [];
+  const srv = trackServer(
+    net.createServer((s) => {
+      track(s);
+      const w = waiting.shift();
+      if (w) w(s);
+      else queue.push(s);
+    }),
+  );
+  srv.listen(path);
+  await once(srv, 'listening');
+  return {
+    path,
+    accept: () => {
+      const s = queue.shift();
+      return s ? Promise.resolve(s) : new Promise<net.Socket>((resolve) => waiting.push(resolve));
+    },
+  };
 }

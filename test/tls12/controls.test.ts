@@ -12,7 +12,7 @@ import type { TlsContextOptions } from '../../src/ssl/context.js';
 import type { Chain } from '../helpers/keys.js';
 import { chainFor, drive, handshake, makePair, serverCert, verifierFor } from '../helpers/pair.js';
 import { thrownTlsError } from '../helpers/errors.js';
-import { dec, enc, expectInvalidState, Mitm12, pair12, records, watch } from './support12.js';
+import { dec, enc, expectInvalidState, Mitm12, pair12, records, watch, wireLogged } from './support12.js';
 
 let chain: Chain;
 beforeAll(async () => {
@@ -30,21 +30,25 @@ function established(server: TlsContextOptions = ACCEPT, client: TlsContextOptio
   return { ...p, cw, sw };
 }
 
-/** Through a man in the middle that records every ClientHello (decrypted). */
+/**
+ * Through a man in the middle that records every ClientHello (decrypted) and
+ * logs what each end sends from the end of the first handshake on (`sent`).
+ */
 function observed(server: TlsContextOptions = ACCEPT, client: TlsContextOptions = {}) {
   const p = pair12(chain, server, client);
   const cw = watch(p.client);
   const sw = watch(p.server);
   const hellos: ClientHello[] = [];
-  const m = new Mitm12(p.client, p.server, {
-    onMessage: (dir, raw) => {
-      if (dir === 'c2s' && raw[0] === HandshakeType.client_hello) hellos.push(ClientHello.decode(raw.subarray(4)));
-      return raw;
-    },
+  const { log, hooks } = wireLogged((dir, raw) => {
+    if (dir === 'c2s' && raw[0] === HandshakeType.client_hello) hellos.push(ClientHello.decode(raw.subarray(4)));
+    return raw;
   });
+  const m = new Mitm12(p.client, p.server, hooks);
   p.client.doHandshake();
   m.drive();
-  return { ...p, cw, sw, m, hellos };
+  const from = log.c2s.length;
+  const sent = (): string[] => log.c2s.slice(from);
+  return { ...p, cw, sw, m, hellos, sent };
 }
 
 /** Nothing changed by a refused call: nothing pending, nothing to send, no handshake running. */
@@ -165,12 +169,19 @@ describe('SSL_renegotiate() and SSL_renegotiate_abbreviated() (shared/spec/SSL_k
       expect(p.cw.sent.at(-1)).toBe(HandshakeType.client_hello);
     });
 
-    it('"... or SSL_write_ex() takes place": write() starts it, the ClientHello record before the data record of that write', () => {
-      const p = established();
+    it('"... or SSL_write_ex() takes place": write() starts it; the ClientHello goes out at once, the data of that write after the renegotiation completes (as SSL_write, which finishes the handshake first)', () => {
+      const p = observed();
       p.client.renegotiate();
       p.client.write(enc('data'));
       expect(p.client.renegotiatePending()).toBe(false);
-      expect(types(p.client.takeOutgoing())).toEqual([ContentType.handshake, ContentType.application_data]);
+      expect(p.client.handshaking).toBe(true);
+      const hello = p.client.takeOutgoing()!;
+      expect(types(hello)).toEqual([ContentType.handshake]);
+      p.m.deliver('c2s', hello);
+      p.m.drive();
+      expect(p.cw.handshakes).toBe(2);
+      expect(dec(p.server.read())).toBe('data');
+      expect(p.sent()).toEqual(['client_hello', 'client_key_exchange', 'CCS', 'finished', 'data:data']);
     });
 
     it('"Alternatively SSL_do_handshake() can be called": doHandshake() starts it', () => {
@@ -272,7 +283,7 @@ describe('SSL_renegotiate() and SSL_renegotiate_abbreviated() (shared/spec/SSL_k
       expect(p.sw.sent.slice(5)).toEqual([2, 11, 12, 14, 20]);
     });
 
-    it('"works in the same way as SSL_renegotiate()": flushed by the next read, write or doHandshake, before the data of that write', () => {
+    it('"works in the same way as SSL_renegotiate()": flushed by the next read, write or doHandshake; the data of that write follows the client\'s Finished', () => {
       for (const io of ['read', 'write', 'doHandshake'] as const) {
         const p = established();
         p.client.renegotiateAbbreviated();
@@ -281,7 +292,17 @@ describe('SSL_renegotiate() and SSL_renegotiate_abbreviated() (shared/spec/SSL_k
         else if (io === 'write') p.client.write(enc('w'));
         else p.client.doHandshake();
         expect(p.client.renegotiatePending()).toBe(false);
-        expect(types(p.client.takeOutgoing())).toEqual(io === 'write' ? [ContentType.handshake, ContentType.application_data] : [ContentType.handshake]);
+        const hello = p.client.takeOutgoing()!;
+        expect(types(hello)).toEqual([ContentType.handshake]);
+        p.server.receive(hello);
+        p.client.receive(p.server.takeOutgoing()!); // ServerHello, ChangeCipherSpec, Finished
+        const last = p.client.takeOutgoing()!;
+        const finish = [ContentType.change_cipher_spec, ContentType.handshake];
+        expect(types(last)).toEqual(io === 'write' ? [...finish, ContentType.application_data] : finish);
+        p.server.receive(last);
+        expect(dec(p.server.read())).toBe(io === 'write' ? 'w' : null);
+        expect(p.client.isSessionReused).toBe(true);
+        expect(p.sw.handshakes).toBe(2);
       }
     });
   });
@@ -366,18 +387,25 @@ describe('SSL_renegotiate() and SSL_renegotiate_abbreviated() (shared/spec/SSL_k
     it('"If a new handshake is started then this will be handled transparently by calling any OpenSSL IO function": the server only reads and writes while it completes', () => {
       const p = established({ sessionStore: null });
       p.server.renegotiate();
-      let got = '';
+      const clientGot: (string | null)[] = [];
+      const serverGot: (string | null)[] = [];
       for (let i = 0; i < 6; i++) {
         p.server.write(enc(`s${i} `));
         p.client.receive(p.server.takeOutgoing() ?? new Uint8Array(0));
-        got += dec(p.client.read()) ?? '';
+        clientGot.push(dec(p.client.read()));
         p.client.write(enc(`c${i} `));
         p.server.receive(p.client.takeOutgoing() ?? new Uint8Array(0));
-        expect(dec(p.server.read())).toBe(`c${i} `);
+        serverGot.push(dec(p.server.read()));
       }
-      expect(got).toBe('s0 s1 s2 s3 s4 s5 ');
+      // 0: HelloRequest + s0 (the server is not renegotiating yet); the client answers, c0 held.
+      // 1: the server's flight (s1 held); the client's last flight (c1 held); the server completes and sends s1.
+      // 2: s2 at once; the client completes and sends c0 c1, then c2 at once.
+      expect(clientGot).toEqual(['s0 ', null, 's1 s2 ', 's3 ', 's4 ', 's5 ']);
+      expect(serverGot).toEqual([null, null, 'c0 c1 c2 ', 'c3 ', 'c4 ', 'c5 ']);
       expect(p.sw.handshakes).toBe(2);
+      expect(p.cw.handshakes).toBe(2);
       expect(p.server.handshaking).toBe(false);
+      expect(p.client.handshaking).toBe(false);
     });
   });
 
@@ -482,7 +510,13 @@ describe('SSL_key_update() on TLS 1.2', () => {
     p.client.renegotiate();
     expect(() => p.client.keyUpdate(KeyUpdateType.REQUESTED)).toThrow();
     p.client.write(enc('x'));
-    expect(types(p.client.takeOutgoing())).toEqual([ContentType.handshake, ContentType.application_data]);
+    const hello = p.client.takeOutgoing();
+    expect(types(hello)).toEqual([ContentType.handshake]); // the ClientHello; 'x' waits for the renegotiation's end
     expect(p.cw.sent.at(-1)).toBe(HandshakeType.client_hello);
+    expect(p.cw.sent).not.toContain(HandshakeType.key_update);
+    p.server.receive(hello!);
+    drive(p.client, p.server);
+    expect(p.cw.handshakes).toBe(2);
+    expect(dec(p.server.read())).toBe('x');
   });
 });

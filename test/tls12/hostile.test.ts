@@ -14,8 +14,8 @@ import { nobleProvider } from '../../src/crypto/noble.js';
 import { schemeAlgorithm } from '../../src/handshake/sigschemes.js';
 import { encodeHandshake } from '../../src/messages/handshake.js';
 import { ServerHello, DOWNGRADE_TLS12 } from '../../src/messages/hello.js';
-import { makeExtension } from '../../src/messages/extensions.js';
-import { EcPointFormatsExt } from '../../src/messages/index.js';
+import { findExtension, makeExtension } from '../../src/messages/extensions.js';
+import { EcPointFormatsExt, SupportedGroupsExt } from '../../src/messages/index.js';
 import { Certificate12, ClientKeyExchangeEcdhe, ServerKeyExchangeEcdhe } from '../../src/messages/messages12.js';
 import { CertificateVerify, Finished } from '../../src/messages/messages13.js';
 import type { TlsContextOptions } from '../../src/ssl/context.js';
@@ -45,7 +45,7 @@ import {
 
 const chains = new Map<KeyType, Chain>();
 beforeAll(async () => {
-  for (const k of ['p256', 'ed25519', 'rsa2048'] as const) chains.set(k, await chainFor(k));
+  for (const k of ['p256', 'p384', 'ed25519', 'rsa2048'] as const) chains.set(k, await chainFor(k));
 });
 const chain = (k: KeyType = 'p256'): Chain => chains.get(k)!;
 
@@ -244,6 +244,7 @@ describe('ServerHello and server flight the client cannot accept', () => {
       { signatureSchemes: [SignatureScheme.ecdsa_secp256r1_sha256] },
     );
   });
+  // The client lists secp256r1 too: the curve of the server's P-256 certificate (RFC 8422 §5.1.1), not a key exchange group of the server's.
   it('a ServerKeyExchange for a group the client did not offer: illegal_parameter (RFC 8422 §5.4)', () => {
     failsAt(
       'client',
@@ -251,10 +252,11 @@ describe('ServerHello and server flight the client cannot accept', () => {
       A.illegal_parameter,
       onMessage('s2c', HandshakeType.server_key_exchange, (raw) => {
         const ske = ServerKeyExchangeEcdhe.decode(raw.subarray(4));
+        expect(ske.group).toBe(NamedGroup.x25519);
         return encodeHandshake(new ServerKeyExchangeEcdhe(NamedGroup.secp384r1, ske.publicKey, ske.scheme, ske.signature));
       }),
       { groups: [NamedGroup.x25519] },
-      { groups: [NamedGroup.x25519] },
+      { groups: [NamedGroup.x25519, NamedGroup.secp256r1] },
     );
   });
   it('a ServerKeyExchange for a finite-field group the client offered (for TLS 1.3): illegal_parameter', () => {
@@ -264,11 +266,38 @@ describe('ServerHello and server flight the client cannot accept', () => {
       A.illegal_parameter,
       onMessage('s2c', HandshakeType.server_key_exchange, (raw) => {
         const ske = ServerKeyExchangeEcdhe.decode(raw.subarray(4));
+        expect(ske.group).toBe(NamedGroup.x25519);
         return encodeHandshake(new ServerKeyExchangeEcdhe(NamedGroup.ffdhe2048, ske.publicKey, ske.scheme, ske.signature));
       }),
       { groups: [NamedGroup.x25519] },
-      { groups: [NamedGroup.x25519, NamedGroup.ffdhe2048] },
+      { groups: [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.ffdhe2048] },
     );
+  });
+  it("a P-384 server certificate when the client's supported_groups lacks secp384r1 (the middle added it to the ClientHello the server saw): illegal_parameter at the Certificate, before any Finished (RFC 8422 §5.1.1)", () => {
+    const received: number[] = [];
+    const p = failsAt(
+      'client',
+      'ERR_TLS_ILLEGAL_PARAMETER',
+      A.illegal_parameter,
+      {
+        onMessage: (dir, raw) => {
+          if (dir === 's2c') received.push(raw[0]!);
+          if (dir !== 'c2s' || !isType(raw, HandshakeType.client_hello)) return raw;
+          return editClientHello(raw, (ch) => {
+            expect(findExtension(ch.extensions, SupportedGroupsExt)).toEqual([NamedGroup.x25519, NamedGroup.secp256r1]);
+            return { extensions: ch.extensions.map((e) => (e.type === ExtensionType.supported_groups ? makeExtension(SupportedGroupsExt, [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1]) : e)) };
+          });
+        },
+      },
+      {},
+      { groups: [NamedGroup.x25519, NamedGroup.secp256r1] },
+      'p384',
+    );
+    // The server accepted the rewritten offer and sent its whole flight; the client stopped at the Certificate.
+    expect(received).toEqual([HandshakeType.server_hello, HandshakeType.certificate, HandshakeType.server_key_exchange, HandshakeType.server_hello_done]);
+    expect(p.error.message).toContain("server certificate's curve is not in our supported_groups");
+    expect(p.client.negotiated.group).toBeUndefined(); // the ServerKeyExchange was never processed
+    expect(p.m.seen.c2s).toEqual([HandshakeType.client_hello]); // no ClientKeyExchange, no Finished: the alert came first
   });
 
   it('a properly signed ServerKeyExchange with a point not on the curve: illegal_parameter', () => {

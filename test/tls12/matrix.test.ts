@@ -6,14 +6,17 @@
  * version chosen for each client/server version range (RFC 8446 §4.2.1,
  * RFC 5246 Appendix E.1).
  */
+import { createPublicKey, verify } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/common/constants.js';
+import { concat } from '../../src/common/bytes.js';
+import { CipherSuite, HandshakeType, NamedGroup, SignatureScheme } from '../../src/common/constants.js';
 import { AlertDescription } from '../../src/common/errors.js';
 import { suiteInfo } from '../../src/crypto/suites.js';
 import type { Connection } from '../../src/ssl/connection.js';
 import type { Chain, KeyType } from '../helpers/keys.js';
 import { chainFor, drive, driveExpectingError, handshake, makePair, serverCert, verifierFor, type Pair } from '../helpers/pair.js';
-import { checkFatal, dec, enc, pair12, TLS12, TLS13, watch } from './support12.js';
+import { ServerKeyExchangeEcdhe } from '../../src/messages/messages12.js';
+import { checkFatal, dec, enc, pair12, plainMessages, TLS12, TLS13, watch } from './support12.js';
 import { TlsError } from '../../src/common/errors.js';
 
 const chains = new Map<KeyType, Chain>();
@@ -31,6 +34,8 @@ const RSA_SCHEMES = { rsa_pss_rsae_sha256: S.rsa_pss_rsae_sha256, rsa_pss_rsae_s
 /** The scheme an EC/EdDSA leaf signs with. */
 const EC_SCHEME: Record<'p256' | 'p384' | 'ed25519', number> = { p256: S.ecdsa_secp256r1_sha256, p384: S.ecdsa_secp384r1_sha384, ed25519: S.ed25519 };
 
+const CERT_CURVE: Partial<Record<KeyType, number>> = { p256: NamedGroup.secp256r1, p384: NamedGroup.secp384r1 };
+
 const KEYLOG_12 = /^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/;
 
 /**
@@ -41,13 +46,17 @@ const KEYLOG_12 = /^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/;
  */
 function checkHandshake(suite: number, group: number, keyType: KeyType, scheme: number, schemesOffered?: number[]): void {
   const c = chain(keyType);
-  const p = pair12(c, { cipherSuites: [suite], groups: [group] }, { cipherSuites: [suite], groups: [group], ...(schemesOffered ? { signatureSchemes: schemesOffered } : {}) });
+  // RFC 8422 §5.1.1: the client also lists the curve of an ECDSA certificate; the server's one group decides the key exchange.
+  const curve = CERT_CURVE[keyType];
+  const clientGroups = curve === undefined || curve === group ? [group] : [group, curve];
+  const p = pair12(c, { cipherSuites: [suite], groups: [group] }, { cipherSuites: [suite], groups: clientGroups, ...(schemesOffered ? { signatureSchemes: schemesOffered } : {}) });
   const cw = watch(p.client);
   const sw = watch(p.server);
   p.client.doHandshake();
   const hello = p.client.takeOutgoing()!;
   p.server.receive(hello);
   drive(p.client, p.server);
+  expect(p.client.negotiated.group).toBe(group);
   for (const conn of [p.client, p.server]) {
     expect(conn.handshakeComplete).toBe(true);
     expect(conn.handshaking).toBe(false);
@@ -162,9 +171,11 @@ describe('suite selection by certificate type and preference', () => {
     expect(b.server.cipherSuite?.id).toBe(serverOrder[0]);
   });
   it('the server takes its first group the client offers (RFC 8422 §5.1.1)', () => {
-    const p = pair12(chain('p256'), { groups: [NamedGroup.secp384r1, NamedGroup.x25519] }, { groups: [NamedGroup.x25519, NamedGroup.secp384r1] });
+    // The client lists secp256r1 last, for the server's P-256 certificate; the server does not use it for the key exchange.
+    const p = pair12(chain('p256'), { groups: [NamedGroup.secp384r1, NamedGroup.x25519] }, { groups: [NamedGroup.x25519, NamedGroup.secp384r1, NamedGroup.secp256r1] });
     handshake(p);
     expect(p.client.negotiated.group).toBe(NamedGroup.secp384r1);
+    expect(p.server.negotiated.group).toBe(NamedGroup.secp384r1);
   });
   it('an ECDSA-only server meeting an RSA-suites-only client: handshake_failure at the server', () => {
     const p = pair12(chain('p256'), { cipherSuites: ECDSA_SUITES }, { cipherSuites: RSA_SUITES });
@@ -181,7 +192,8 @@ describe('suite selection by certificate type and preference', () => {
     checkFatal(p.server, error as TlsError, 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { conn: p.client });
   });
   it('no signature scheme in common with the server key: handshake_failure at the server', () => {
-    const p = pair12(chain('p384'), {}, { signatureSchemes: [S.ecdsa_secp256r1_sha256, S.rsa_pss_rsae_sha256] });
+    // In TLS 1.2 any ECDSA scheme fits any EC key (see below), so the client offers none.
+    const p = pair12(chain('p384'), {}, { signatureSchemes: [S.ed25519, S.rsa_pss_rsae_sha256, S.rsa_pkcs1_sha256] });
     p.client.doHandshake();
     const { side, error } = driveExpectingError(p.client, p.server);
     expect(side).toBe('b');
@@ -192,6 +204,78 @@ describe('suite selection by certificate type and preference', () => {
     handshake(p);
     expect(p.client.alpnProtocol).toBe('h2');
     expect(p.server.alpnProtocol).toBe('h2');
+  });
+});
+
+describe("an ECDSA certificate's curve (RFC 8422 §5.1.1) and the TLS 1.2 meaning of ECDSA schemes (RFC 5246 §7.4.1.4.1)", () => {
+  const ECDSA_128 = C.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+  const refusedAtServer = (keyType: KeyType, clientGroups: number[]) => {
+    const p = pair12(chain(keyType), {}, { groups: clientGroups });
+    p.client.doHandshake();
+    const { side, error } = driveExpectingError(p.client, p.server);
+    expect(side).toBe('b');
+    const err = checkFatal(p.server, error as TlsError, 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { conn: p.client });
+    expect(err.message).toContain("our ECDSA certificate's curve is not in the client's supported_groups");
+    expect(p.server.negotiated.suite).toBeUndefined(); // refused before any suite was chosen
+  };
+  it('a server with a P-256 certificate, a client whose supported_groups is [x25519] only: handshake_failure at the server (OpenSSL: no shared cipher)', () => {
+    refusedAtServer('p256', [NamedGroup.x25519]);
+  });
+  it("a server with a P-384 certificate, a client listing x25519 and secp256r1 but not secp384r1: handshake_failure at the server", () => {
+    refusedAtServer('p384', [NamedGroup.x25519, NamedGroup.secp256r1]);
+  });
+  it('an Ed25519 certificate has no curve to check: a client with [x25519] only connects', () => {
+    const p = pair12(chain('ed25519'), {}, { groups: [NamedGroup.x25519] });
+    handshake(p);
+    expect(p.client.negotiated.version).toBe(TLS12);
+    expect(p.client.negotiated.peerSignatureScheme).toBe(S.ed25519);
+  });
+  it('a P-256 server and a client that offers TLS 1.3 too with [x25519] only: TLS 1.3 is negotiated (the curve check is TLS 1.2 only)', () => {
+    const c = chain('p256');
+    const p = makePair({ certificate: serverCert(c) }, { verifier: verifierFor(c), groups: [NamedGroup.x25519] });
+    handshake(p);
+    expect(p.client.negotiated.version).toBe(TLS13);
+    expect(p.client.negotiated.peerSignatureScheme).toBe(S.ecdsa_secp256r1_sha256);
+  });
+  it('a P-384 certificate signs with ecdsa_secp256r1_sha256 when the client offers only that scheme: ECDSA with SHA-256 on P-384 (TLS 1.2 names the hash only)', () => {
+    checkHandshake(ECDSA_128, NamedGroup.x25519, 'p384', S.ecdsa_secp256r1_sha256, [S.ecdsa_secp256r1_sha256]);
+  });
+  it('... and that ServerKeyExchange signature is ECDSA with SHA-256 by the P-384 key (checked with node:crypto)', () => {
+    const c = chain('p384');
+    const p = pair12(c, { cipherSuites: [ECDSA_128] }, { cipherSuites: [ECDSA_128], signatureSchemes: [S.ecdsa_secp256r1_sha256] });
+    p.client.doHandshake();
+    const helloFlight = p.client.takeOutgoing()!;
+    p.server.receive(helloFlight);
+    const flight = p.server.takeOutgoing()!;
+    const ch = plainMessages(helloFlight)[0]!;
+    const [sh, cert, skeRaw, shd] = plainMessages(flight);
+    expect([sh![0], cert![0], skeRaw![0], shd![0]]).toEqual([HandshakeType.server_hello, HandshakeType.certificate, HandshakeType.server_key_exchange, HandshakeType.server_hello_done]);
+    const ske = ServerKeyExchangeEcdhe.decode(skeRaw!.subarray(4));
+    expect(ske.scheme).toBe(S.ecdsa_secp256r1_sha256);
+    // RFC 8422 §5.4: the signature covers client random, server random and the ECDH params.
+    const signed = concat(ch.subarray(6, 38), sh!.subarray(6, 38), ske.params());
+    const key = createPublicKey(c.leaf.certPem);
+    expect(key.asymmetricKeyDetails?.namedCurve).toBe('secp384r1');
+    expect(verify('sha256', signed, { key, dsaEncoding: 'der' }, ske.signature)).toBe(true);
+    expect(verify('sha384', signed, { key, dsaEncoding: 'der' }, ske.signature)).toBe(false);
+    p.client.receive(flight);
+    drive(p.client, p.server);
+    expect(p.client.handshakeComplete && p.server.handshakeComplete).toBe(true);
+    expect(p.client.negotiated.peerSignatureScheme).toBe(S.ecdsa_secp256r1_sha256);
+  });
+  it('a P-256 certificate signs with ecdsa_secp384r1_sha384 when the client offers only that scheme', () => {
+    checkHandshake(ECDSA_128, NamedGroup.x25519, 'p256', S.ecdsa_secp384r1_sha384, [S.ecdsa_secp384r1_sha384]);
+  });
+  it("offered both, a P-384 certificate prefers the scheme of its own curve (ecdsa_secp384r1_sha384), although the server's list puts ecdsa_secp256r1_sha256 first", () => {
+    checkHandshake(ECDSA_128, NamedGroup.x25519, 'p384', S.ecdsa_secp384r1_sha384, [S.ecdsa_secp256r1_sha256, S.ecdsa_secp384r1_sha384]);
+  });
+  it('in TLS 1.3 the scheme names the curve: a P-384 certificate and a client offering only ecdsa_secp256r1_sha256 fail with handshake_failure at the server', () => {
+    const c = chain('p384');
+    const p = makePair({ certificate: serverCert(c) }, { verifier: verifierFor(c), minVersion: TLS13, signatureSchemes: [S.ecdsa_secp256r1_sha256] });
+    p.client.doHandshake();
+    const { side, error } = driveExpectingError(p.client, p.server);
+    expect(side).toBe('b');
+    checkFatal(p.server, error as TlsError, 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { conn: p.client });
   });
 });
 

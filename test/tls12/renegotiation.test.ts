@@ -1,7 +1,11 @@
 /**
  * TLS 1.2 renegotiation (RFC 5246 §7.4.1, RFC 5746 secure renegotiation):
  * full and abbreviated, started by either side, with application data
- * flowing both ways while the new handshake is in flight; the committed
+ * written both ways while the new handshake is in flight: what an end writes
+ * during its own renegotiation is held and sent after its Finished, in order
+ * (as OpenSSL's SSL_write; OpenSSL and GnuTLS peers refuse data inside their
+ * handshake), what it writes while not renegotiating goes out at once, and
+ * data received during a renegotiation is accepted; the committed
  * result replaced only at its end; HelloRequest during a handshake ignored;
  * refusal (no_renegotiation) and the limits on renegotiations a peer may
  * start; and RFC 5746's checks (renegotiation_info, SCSV, the peer's
@@ -34,6 +38,7 @@ import {
   plainRecord,
   records,
   watch,
+  wireLogged,
   without,
   type Dir,
 } from './support12.js';
@@ -57,22 +62,28 @@ function established(server: TlsContextOptions = {}, client: TlsContextOptions =
   return { ...p, cw, sw };
 }
 
-/** Through a man in the middle (the tests below rewrite the renegotiation's messages). */
+/**
+ * Through a man in the middle (the tests below rewrite the renegotiation's
+ * messages, inject records, or read the wire): `wire` logs what each end sent,
+ * in wire order (see wireLogged).
+ */
 function establishedMitm(server: TlsContextOptions = {}, client: TlsContextOptions = {}, onMessage?: (dir: Dir, raw: Uint8Array, handshakes: number) => Uint8Array | Uint8Array[]) {
   const p = pair12(chain, server, client);
   const cw = watch(p.client);
   const sw = watch(p.server);
   let hellos = 0;
-  const m = new Mitm12(p.client, p.server, {
-    onMessage: (dir, raw) => {
-      if (dir === 'c2s' && raw[0] === HandshakeType.client_hello) hellos++;
-      return onMessage ? onMessage(dir, raw, hellos) : raw;
-    },
+  const { log: wire, hooks } = wireLogged((dir, raw) => {
+    if (dir === 'c2s' && raw[0] === HandshakeType.client_hello) hellos++;
+    return onMessage ? onMessage(dir, raw, hellos) : raw;
   });
+  const m = new Mitm12(p.client, p.server, hooks);
   p.client.doHandshake();
   m.drive();
   expect(p.client.handshakeComplete && p.server.handshakeComplete).toBe(true);
-  return { ...p, cw, sw, m };
+  /** What each end sent from here on (the first handshake left out). */
+  const from = { c2s: wire.c2s.length, s2c: wire.s2c.length };
+  const sent = (dir: Dir): string[] => wire[dir].slice(from[dir]);
+  return { ...p, cw, sw, m, sent };
 }
 
 function roundTrip(a: Connection, b: Connection, text: string): void {
@@ -81,50 +92,84 @@ function roundTrip(a: Connection, b: Connection, text: string): void {
   expect(dec(b.read())).toBe(text);
 }
 
+/** roundTrip through the man in the middle. */
+function roundTripVia(m: Mitm12, a: Connection, b: Connection, text: string): void {
+  a.write(enc(text));
+  m.drive();
+  expect(dec(b.read())).toBe(text);
+}
+
+const HS = ContentType.handshake;
+const CCS = ContentType.change_cipher_spec;
+const DATA = ContentType.application_data;
+
 describe('renegotiation with application data in flight both ways', () => {
-  it('client renegotiate(): a full handshake; data crosses between every flight; the result is replaced only at the end', () => {
-    const p = established(ACCEPT);
+  it('client renegotiate(): a full handshake; the data the client writes meanwhile is held and follows the last Finished, in order; the result is replaced only at the end', () => {
+    const p = establishedMitm(ACCEPT);
     const oldClient = p.client.negotiated;
     const oldServer = p.server.negotiated;
     const oldExport = p.client.exportKeyingMaterial(32, 'EXPORTER-x');
     expect(p.client.renegotiate()).toBe(true);
     expect(p.client.renegotiatePending()).toBe(true);
     expect(p.client.takeOutgoing()).toBeNull(); // nothing before the next read/write/doHandshake
-    // Flight 1: the ClientHello (protected, type handshake) then the data of the same write.
+    // Flight 1: the write flushes the ClientHello (protected, type handshake); its data waits for the end of the handshake.
     p.client.write(enc('c1'));
     expect(p.client.renegotiatePending()).toBe(false);
     expect(p.client.handshaking).toBe(true);
     const f1 = p.client.takeOutgoing()!;
-    expect(types(f1)).toEqual([ContentType.handshake, ContentType.application_data]);
-    p.server.receive(f1);
-    expect(dec(p.server.read())).toBe('c1');
+    expect(types(f1)).toEqual([HS]);
+    // The server has not seen the ClientHello yet: it is not renegotiating, its data goes out at once ...
+    expect(p.server.handshaking).toBe(false);
+    p.server.write(enc('s0'));
+    const s0 = p.server.takeOutgoing()!;
+    expect(types(s0)).toEqual([DATA]);
+    // ... and the client, in its renegotiation, accepts it.
+    p.client.receive(p.m.forward('s2c', s0));
+    expect(dec(p.client.read())).toBe('s0');
+    expect(p.client.takeOutgoing()).toBeNull(); // c1 is still held
+    p.server.receive(p.m.forward('c2s', f1));
+    expect(p.server.read()).toBeNull();
     expect(p.server.handshaking).toBe(true);
     expect(p.server.negotiated).toBe(oldServer);
+    // Flight 2: ServerHello ... ServerHelloDone; the server renegotiates now, so its data waits too.
     p.server.write(enc('s1'));
-    // Flight 2: ServerHello ... ServerHelloDone, then data.
     const f2 = p.server.takeOutgoing()!;
-    expect(types(f2)).toEqual([ContentType.handshake, ContentType.application_data]);
-    p.client.receive(f2);
-    expect(dec(p.client.read())).toBe('s1');
+    expect(types(f2)).toEqual([HS]);
+    p.client.receive(p.m.forward('s2c', f2));
+    expect(p.client.read()).toBeNull();
     expect(p.client.negotiated).toBe(oldClient);
     expect(p.client.exportKeyingMaterial(32, 'EXPORTER-x')).toEqual(oldExport);
     p.client.write(enc('c2'));
-    // Flight 3: ClientKeyExchange, ChangeCipherSpec (protected under the old keys), Finished, data under the new keys.
+    // Flight 3: ClientKeyExchange, ChangeCipherSpec (protected under the old keys), Finished; no data.
     const f3 = p.client.takeOutgoing()!;
-    expect(types(f3)).toEqual([ContentType.handshake, ContentType.change_cipher_spec, ContentType.handshake, ContentType.application_data]);
+    expect(types(f3)).toEqual([HS, CCS, HS]);
     expect(records(f3)[1]!.fragment.length).toBe(8 + 1 + 16); // explicit nonce, the CCS byte, the GCM tag
     expect(p.client.negotiated).toBe(oldClient);
-    p.server.receive(f3);
-    expect(dec(p.server.read())).toBe('c2');
+    expect(p.client.handshaking).toBe(true);
+    // Until the server's Finished nothing more leaves the client, whatever it calls.
+    p.client.doHandshake();
+    expect(p.client.read()).toBeNull();
+    expect(p.client.takeOutgoing()).toBeNull();
+    p.server.receive(p.m.forward('c2s', f3));
+    expect(p.server.read()).toBeNull(); // c1 and c2 are still held by the client
     expect(p.server.handshaking).toBe(false);
     expect(p.server.negotiated).not.toBe(oldServer);
+    // Flight 4: the server's ChangeCipherSpec and Finished release s1; s2, written now, follows at once.
     p.server.write(enc('s2'));
     const f4 = p.server.takeOutgoing()!;
-    expect(types(f4)).toEqual([ContentType.change_cipher_spec, ContentType.handshake, ContentType.application_data]);
+    expect(types(f4)).toEqual([CCS, HS, DATA, DATA]);
     expect(p.client.negotiated).toBe(oldClient);
-    p.client.receive(f4);
-    expect(dec(p.client.read())).toBe('s2');
+    p.client.receive(p.m.forward('s2c', f4));
+    expect(dec(p.client.read())).toBe('s1s2');
     expect(p.client.handshaking).toBe(false);
+    // The client's handshake is complete: its held data goes out, in order, under the new keys.
+    const f5 = p.client.takeOutgoing()!;
+    expect(types(f5)).toEqual([DATA, DATA]);
+    p.server.receive(p.m.forward('c2s', f5));
+    expect(dec(p.server.read())).toBe('c1c2');
+    // On the wire, as each end sent it: the data of each end's renegotiation after its Finished.
+    expect(p.sent('c2s')).toEqual(['client_hello', 'client_key_exchange', 'CCS', 'finished', 'data:c1', 'data:c2']);
+    expect(p.sent('s2c')).toEqual(['data:s0', 'server_hello', 'certificate', 'server_key_exchange', 'server_hello_done', 'CCS', 'finished', 'data:s1', 'data:s2']);
     // The new result, committed at once.
     const now = p.client.negotiated;
     expect(now).not.toBe(oldClient);
@@ -145,30 +190,83 @@ describe('renegotiation with application data in flight both ways', () => {
     const newExport = p.client.exportKeyingMaterial(32, 'EXPORTER-x');
     expect(newExport).not.toEqual(oldExport);
     expect(newExport).toEqual(p.server.exportKeyingMaterial(32, 'EXPORTER-x'));
-    roundTrip(p.client, p.server, 'after');
-    roundTrip(p.server, p.client, 'after too');
+    roundTripVia(p.m, p.client, p.server, 'after');
+    roundTripVia(p.m, p.server, p.client, 'after too');
   });
 
-  it('client renegotiateAbbreviated(): the current session is resumed, data crosses between the flights', () => {
-    const p = established(ACCEPT);
+  it('application data a peer sends between any two flights of the renegotiation is accepted and readable at once (RFC 5246 §6.2.1; a peer other than puretls may send it)', () => {
+    const p = establishedMitm(ACCEPT);
+    const data = (dir: Dir, text: string) => p.m.inject(dir, DATA, enc(text));
+    p.client.renegotiate();
+    p.client.doHandshake();
+    // The ClientHello, then data from the client: the server is renegotiating when it arrives.
+    p.server.receive(concat(p.m.forward('c2s', p.client.takeOutgoing()!), data('c2s', 'c1')));
+    expect(p.server.handshaking).toBe(true);
+    expect(dec(p.server.read())).toBe('c1');
+    // ServerHello ... ServerHelloDone, then data from the server.
+    p.client.receive(concat(p.m.forward('s2c', p.server.takeOutgoing()!), data('s2c', 's1')));
+    expect(p.client.handshaking).toBe(true);
+    expect(dec(p.client.read())).toBe('s1');
+    // ClientKeyExchange, data (under the old keys), then ChangeCipherSpec and Finished.
+    const [cke, ccs, fin] = records(p.client.takeOutgoing()!);
+    p.server.receive(p.m.forward('c2s', cke!.bytes));
+    p.server.receive(data('c2s', 'c2'));
+    expect(p.server.handshaking).toBe(true);
+    expect(dec(p.server.read())).toBe('c2');
+    p.server.receive(concat(p.m.forward('c2s', ccs!.bytes), p.m.forward('c2s', fin!.bytes)));
+    expect(p.server.handshaking).toBe(false);
+    // Data (under the old keys) before the server's ChangeCipherSpec and Finished.
+    const last = p.server.takeOutgoing()!;
+    p.client.receive(data('s2c', 's2'));
+    expect(p.client.handshaking).toBe(true);
+    expect(dec(p.client.read())).toBe('s2');
+    p.client.receive(p.m.forward('s2c', last));
+    expect(p.client.handshaking).toBe(false);
+    expect(p.client.failure).toBeNull();
+    expect(p.server.failure).toBeNull();
+    expect(p.cw.handshakes).toBe(2);
+    expect(p.sw.handshakes).toBe(2);
+    expect(p.client.negotiated.finished).toEqual(p.server.negotiated.peerFinished);
+    roundTripVia(p.m, p.client, p.server, 'after');
+    roundTripVia(p.m, p.server, p.client, 'after too');
+  });
+
+  it('client renegotiateAbbreviated(): the current session is resumed; the data of each end waits for its Finished, then arrives in order', () => {
+    const p = establishedMitm(ACCEPT);
     const session = p.cw.sessions[0]!;
     const old = p.client.negotiated;
     expect(p.client.renegotiateAbbreviated()).toBe(true);
     p.client.write(enc('a'));
-    p.server.receive(p.client.takeOutgoing()!);
-    expect(dec(p.server.read())).toBe('a');
+    const f1 = p.client.takeOutgoing()!;
+    expect(types(f1)).toEqual([HS]); // the ClientHello; 'a' is held
+    p.server.receive(p.m.forward('c2s', f1));
+    expect(p.server.read()).toBeNull();
+    expect(p.server.handshaking).toBe(true);
     p.server.write(enc('b'));
     const f2 = p.server.takeOutgoing()!;
-    // ServerHello, ChangeCipherSpec, Finished, then the data (under the new keys).
-    expect(types(f2)).toEqual([ContentType.handshake, ContentType.change_cipher_spec, ContentType.handshake, ContentType.application_data]);
-    p.client.receive(f2);
-    expect(dec(p.client.read())).toBe('b');
+    // ServerHello, ChangeCipherSpec, Finished; 'b' waits for the client's Finished.
+    expect(types(f2)).toEqual([HS, CCS, HS]);
+    p.client.receive(p.m.forward('s2c', f2));
+    expect(p.client.read()).toBeNull();
+    expect(p.client.handshaking).toBe(false);
     expect(p.client.isSessionReused).toBe(true);
     expect(p.server.negotiated.resumed).toBe(false); // the server still waits for the client's Finished
+    expect(p.server.handshaking).toBe(true);
     p.client.write(enc('c'));
-    p.server.receive(p.client.takeOutgoing()!);
-    expect(dec(p.server.read())).toBe('c');
+    // ChangeCipherSpec, Finished, then the held 'a' and the new 'c' (under the new keys).
+    const f3 = p.client.takeOutgoing()!;
+    expect(types(f3)).toEqual([CCS, HS, DATA, DATA]);
+    p.server.receive(p.m.forward('c2s', f3));
+    expect(dec(p.server.read())).toBe('ac');
+    expect(p.server.handshaking).toBe(false);
     expect(p.server.isSessionReused).toBe(true);
+    // The server's handshake is complete: 'b' goes out.
+    const f4 = p.server.takeOutgoing()!;
+    expect(types(f4)).toEqual([DATA]);
+    p.client.receive(p.m.forward('s2c', f4));
+    expect(dec(p.client.read())).toBe('b');
+    expect(p.sent('c2s')).toEqual(['client_hello', 'CCS', 'finished', 'data:a', 'data:c']);
+    expect(p.sent('s2c')).toEqual(['server_hello', 'CCS', 'finished', 'data:b']);
     expect(old.resumed).toBe(false);
     expect(p.cw.sent.slice(3)).toEqual([HandshakeType.client_hello, HandshakeType.finished]);
     expect(p.sw.sent.slice(5)).toEqual([HandshakeType.server_hello, HandshakeType.finished]);
@@ -176,11 +274,11 @@ describe('renegotiation with application data in flight both ways', () => {
     expect(p.sw.handshakes).toBe(2);
     expect(p.cw.keylog[1]!.split(' ')[2]).toBe(Buffer.from(session.secret).toString('hex'));
     expect(p.client.negotiated.finished).not.toEqual(old.finished);
-    roundTrip(p.server, p.client, 'done');
+    roundTripVia(p.m, p.server, p.client, 'done');
   });
 
-  it('server renegotiate(): HelloRequest; the client renegotiates, resuming the current session; data crosses', () => {
-    const p = established();
+  it('server renegotiate(): HelloRequest and the data of the same write at once; the client renegotiates, resuming the current session; the data written during it follows each Finished', () => {
+    const p = establishedMitm();
     const old = p.server.negotiated;
     expect(p.server.renegotiate()).toBe(true);
     expect(p.server.renegotiatePending()).toBe(true);
@@ -188,24 +286,94 @@ describe('renegotiation with application data in flight both ways', () => {
     expect(p.server.renegotiatePending()).toBe(false);
     expect(p.server.handshaking).toBe(false); // nothing runs until the client's ClientHello
     const hr = p.server.takeOutgoing()!;
-    expect(types(hr)).toEqual([ContentType.handshake, ContentType.application_data]);
+    // Not renegotiating yet: the data of the write follows the HelloRequest at once.
+    expect(types(hr)).toEqual([HS, DATA]);
     expect(records(hr)[0]!.fragment.length).toBe(8 + 4 + 16); // HelloRequest: a 4-byte message
     expect(p.sw.sent.at(-1)).toBe(HandshakeType.hello_request);
-    p.client.receive(hr);
+    p.client.receive(p.m.forward('s2c', hr));
     expect(dec(p.client.read())).toBe('s0');
     expect(p.client.handshaking).toBe(true);
+    // Answering the HelloRequest, the client renegotiates: its data waits.
     p.client.write(enc('c0'));
-    p.server.receive(p.client.takeOutgoing()!);
-    expect(dec(p.server.read())).toBe('c0');
+    const ch = p.client.takeOutgoing()!;
+    expect(types(ch)).toEqual([HS]);
+    p.server.receive(p.m.forward('c2s', ch));
+    expect(p.server.read()).toBeNull();
     expect(p.server.handshaking).toBe(true);
     expect(p.server.negotiated).toBe(old);
-    drive(p.client, p.server);
+    // Now the server renegotiates too: its data waits.
+    p.server.write(enc('s1'));
+    const f2 = p.server.takeOutgoing()!;
+    expect(types(f2)).toEqual([HS, CCS, HS]); // ServerHello, ChangeCipherSpec, Finished (resumed)
+    p.client.receive(p.m.forward('s2c', f2));
+    expect(p.client.read()).toBeNull();
+    expect(p.client.handshaking).toBe(false);
+    const f3 = p.client.takeOutgoing()!;
+    expect(types(f3)).toEqual([CCS, HS, DATA]);
+    p.server.receive(p.m.forward('c2s', f3));
+    expect(dec(p.server.read())).toBe('c0');
+    expect(p.server.handshaking).toBe(false);
+    const f4 = p.server.takeOutgoing()!;
+    expect(types(f4)).toEqual([DATA]);
+    p.client.receive(p.m.forward('s2c', f4));
+    expect(dec(p.client.read())).toBe('s1');
+    expect(p.sent('s2c')).toEqual(['hello_request', 'data:s0', 'server_hello', 'CCS', 'finished', 'data:s1']);
+    expect(p.sent('c2s')).toEqual(['client_hello', 'CCS', 'finished', 'data:c0']);
     expect(p.client.isSessionReused).toBe(true);
     expect(p.server.isSessionReused).toBe(true);
     expect(p.sw.handshakes).toBe(2);
     expect(p.cw.handshakes).toBe(2);
     expect(p.server.negotiated.finished).not.toEqual(old.finished);
-    roundTrip(p.client, p.server, 'x');
+    roundTripVia(p.m, p.client, p.server, 'x');
+  });
+
+  it('data the client writes in its renegotiation stays queued, off the wire, while the server does not complete it; it goes out when the handshake does', () => {
+    const p = establishedMitm(ACCEPT);
+    p.client.renegotiate();
+    p.client.write(enc('held'));
+    p.server.receive(p.m.forward('c2s', p.client.takeOutgoing()!));
+    expect(p.server.handshaking).toBe(true);
+    const answer = p.server.takeOutgoing()!; // the server's flight is not delivered (yet)
+    for (let i = 0; i < 3; i++) {
+      expect(p.client.read()).toBeNull();
+      p.client.doHandshake();
+      p.client.write(new Uint8Array(0));
+      expect(p.client.takeOutgoing()).toBeNull();
+    }
+    expect(p.client.handshaking).toBe(true);
+    expect(p.client.failure).toBeNull();
+    expect(p.sent('c2s')).toEqual(['client_hello']);
+    expect(p.server.read()).toBeNull();
+    // Queued, not lost: the handshake completes and the data follows the server's Finished.
+    p.client.receive(p.m.forward('s2c', answer));
+    p.m.drive();
+    expect(dec(p.server.read())).toBe('held');
+    expect(p.sent('c2s')).toEqual(['client_hello', 'client_key_exchange', 'CCS', 'finished', 'data:held']);
+    expect(p.sent('s2c')).toEqual(['server_hello', 'certificate', 'server_key_exchange', 'server_hello_done', 'CCS', 'finished']);
+  });
+
+  it("data the server writes in the renegotiation stays queued, off the wire, while the client does not complete it; it goes out after the server's Finished", () => {
+    const p = establishedMitm(ACCEPT);
+    p.client.renegotiate();
+    p.client.doHandshake();
+    p.server.receive(p.m.forward('c2s', p.client.takeOutgoing()!));
+    p.server.write(enc('held'));
+    p.client.receive(p.m.forward('s2c', p.server.takeOutgoing()!));
+    const last = p.client.takeOutgoing()!; // ClientKeyExchange, ChangeCipherSpec, Finished: not delivered (yet)
+    for (let i = 0; i < 3; i++) {
+      expect(p.server.read()).toBeNull();
+      p.server.doHandshake();
+      p.server.write(new Uint8Array(0));
+      expect(p.server.takeOutgoing()).toBeNull();
+    }
+    expect(p.server.handshaking).toBe(true);
+    expect(p.server.failure).toBeNull();
+    expect(p.sent('s2c')).toEqual(['server_hello', 'certificate', 'server_key_exchange', 'server_hello_done']);
+    expect(p.client.read()).toBeNull();
+    p.server.receive(p.m.forward('c2s', last));
+    p.m.drive();
+    expect(dec(p.client.read())).toBe('held');
+    expect(p.sent('s2c')).toEqual(['server_hello', 'certificate', 'server_key_exchange', 'server_hello_done', 'CCS', 'finished', 'data:held']);
   });
 
   it('server-initiated, with no session to resume (sessionStore: null): a full handshake', () => {

@@ -479,3 +479,36 @@ export function watch(conn: Connection) {
   conn.on('session', (s) => w.sessions.push(s));
   return w;
 }
+
+// ---- the wire, as the two ends sent it -------------------------------------------------------
+
+const HANDSHAKE_NAMES = new Map<number, string>(Object.entries(HandshakeType).map(([name, type]) => [type, name]));
+
+/** What crossed a Mitm12, per direction, in the order the sender put it on the wire. */
+export type WireLog = Record<Dir, string[]>;
+
+/**
+ * Mitm12 hooks that log, per direction and in wire order, each handshake
+ * message by name ('client_hello', 'finished', ...; HelloRequest included),
+ * each ChangeCipherSpec ('CCS'), each application data record with its text
+ * ('data:<utf-8>') and each alert ('alert:<level>.<description>'), all
+ * opened from the protected records, then forwarded (handshake messages
+ * through `onMessage`, when given).
+ */
+export function wireLogged(onMessage?: MitmOptions['onMessage']): { log: WireLog; hooks: MitmOptions } {
+  const log: WireLog = { c2s: [], s2c: [] };
+  const hooks: MitmOptions = {
+    onMessage: (dir, raw) => {
+      log[dir].push(HANDSHAKE_NAMES.get(raw[0]!) ?? `handshake:${raw[0]}`);
+      return onMessage ? onMessage(dir, raw) : raw;
+    },
+    onRecord: (dir, rec) => {
+      if (rec.type === ContentType.change_cipher_spec) log[dir].push('CCS');
+      else if (rec.type === ContentType.application_data) log[dir].push(`data:${dec(rec.data)}`);
+      else if (rec.type === ContentType.alert) log[dir].push(`alert:${rec.data[0]}.${rec.data[1]}`);
+      else log[dir].push(`record:${rec.type}`);
+      return [rec];
+    },
+  };
+  return { log, hooks };
+}
