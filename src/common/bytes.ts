@@ -2,6 +2,15 @@
 
 export const EMPTY = new Uint8Array(0);
 
+/**
+ * The same bytes as a plain Uint8Array view (no copy). A node Buffer's
+ * `slice()` is a view, not a copy; through this view `slice()` copies, as
+ * the code here expects wherever it keeps what it was given.
+ */
+export function plain(b: Uint8Array): Uint8Array {
+  return b.constructor === Uint8Array ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
 export function concat(...parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0]!;
   let n = 0;

@@ -1,4 +1,4 @@
-import { wipe } from '../common/bytes.js';
+import { plain, wipe } from '../common/bytes.js';
 import { TlsError } from '../common/errors.js';
 import { prf12 } from '../crypto/prf12.js';
 import { hashLength, type CryptoProvider, type HashAlgorithm } from '../crypto/provider.js';
@@ -241,7 +241,7 @@ export class KeySchedule12 {
     checkSuite(suite, 'KeySchedule12.fromMaster');
     checkMaster(master, 'KeySchedule12.fromMaster');
     checkRandoms(randoms, 'KeySchedule12.fromMaster');
-    return new KeySchedule12(provider, suite, master.slice(), copyRandoms(randoms), extendedMasterSecret);
+    return new KeySchedule12(provider, suite, plain(master).slice(), copyRandoms(randoms), extendedMasterSecret);
   }
 
   /** A copy of the master secret (for a Session). @throws {TlsError} invalid state after wipe() */
@@ -292,7 +292,7 @@ export class KeySchedule12 {
 // ---- argument checks -----------------------------------------------------------
 
 function copyRandoms(r: Randoms12): Randoms12 {
-  return { clientRandom: r.clientRandom.slice(), serverRandom: r.serverRandom.slice() };
+  return { clientRandom: plain(r.clientRandom).slice(), serverRandom: plain(r.serverRandom).slice() };
 }
 
 function checkSuite(suite: SuiteInfo, fn: string): void {

@@ -7,11 +7,22 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import type { KeyUpdateType } from '../common/constants.js';
 import { TlsError } from '../common/errors.js';
+import type { Session } from '../session/session.js';
 import type { Connection } from '../ssl/connection.js';
 import { parseCertificate } from '../x509/certificate.js';
 import type { DefaultVerifyResult } from '../x509/default-verifier.js';
+import { ephemeralKeyInfo, type EphemeralKeyInfo } from './algorithms.js';
 import { codedError } from './options.js';
 import { toPeerCertificate, type IdentityFailure, type PeerCertificate } from './secure-context.js';
+import {
+  checkRenegotiateArgs,
+  nextVerification,
+  RenegotiationWaiters,
+  wrongSslVersion,
+  type PeerVerification,
+  type RenegotiateCallback,
+  type RenegotiateOptions,
+} from './renegotiate.js';
 import type { SocketSetup } from './setup.js';
 
 type Callback = (err?: Error | null) => void;
@@ -44,6 +55,18 @@ export abstract class SocketControls extends Duplex {
   protected established = false;
   /** The latest session (client), as emitted with 'session'. */
   protected latestSession: Buffer | undefined = undefined;
+  /** The same session, parsed (getTLSTicket). */
+  protected currentSession: Session | undefined = undefined;
+  /** node's _requestCert / _rejectUnauthorized: what the next handshake asks of the peer. */
+  protected verification: PeerVerification = { requestCert: false, rejectUnauthorized: true };
+  /** renegotiate() callbacks waiting for the handshake under way. */
+  protected readonly renegotiations = new RenegotiationWaiters();
+  /** Run the Connection's pending actions (a scheduled renegotiation) on the IO loop. */
+  protected abstract requestStart(): void;
+  /** Server: the TLS 1.2 session this connection made or resumed (to forget before asking for a certificate). */
+  protected serverSession: Session | undefined = undefined;
+  /** Client: a session that came before the first 'secureConnect', emitted after it (as node). */
+  private heldSession: Buffer | undefined = undefined;
   protected timer: NodeJS.Timeout | undefined;
   /** Hand the Connection's output to the transport; cb when it was accepted. */
   protected abstract flush(cb?: Callback): void;
@@ -60,6 +83,27 @@ export abstract class SocketControls extends Duplex {
     return this.conn;
   }
 
+  /**
+   * Client: node's 'session' with the session's bytes (a TLS 1.3 ticket, a
+   * TLS 1.2 session after each full handshake); getSession() returns the
+   * latest. As node, one that completes the first handshake is emitted after
+   * 'secureConnect' (releaseSession).
+   */
+  protected sessionReceived(session: Session): void {
+    const bytes = Buffer.from(session.toBytes());
+    this.latestSession = bytes;
+    this.currentSession = session;
+    if (this.established) this.emit('session', bytes);
+    else this.heldSession = bytes;
+  }
+
+  /** After the first 'secureConnect': the session that came with the handshake. */
+  protected releaseSession(): void {
+    const held = this.heldSession;
+    this.heldSession = undefined;
+    if (held) this.emit('session', held);
+  }
+
   /** The handshake completed: fill in node's properties. */
   protected establish(conn: Connection): void {
     this.established = true;
@@ -67,15 +111,31 @@ export abstract class SocketControls extends Duplex {
     clearTimeout(this.timer);
     this.alpnProtocol = conn.alpnProtocol;
     // As node (SSL_get_session): a resumed connection's session is the one in use until a new ticket comes.
-    if (conn.isSessionReused && this.latestSession === undefined && this.setup.session) this.latestSession = Buffer.from(this.setup.session.toBytes());
+    const given = this.setup.session;
+    if (conn.isSessionReused && this.latestSession === undefined && given) {
+      this.latestSession = Buffer.from(given.toBytes());
+      this.currentSession = given;
+    }
+    if (this.setup.role === 'server') this.servername = conn.negotiated.serverName ?? false;
+    this.authorize(conn, true);
+  }
+
+  /**
+   * node's `authorized` / `authorizationError` after a handshake (its
+   * onConnectSecure / onServerSocketSecure run on every 'secure'). After a
+   * renegotiation that verified nothing (a resumed session) they stay.
+   */
+  protected authorize(conn: Connection, first: boolean): void {
     const v = conn.peerVerification;
     if (this.setup.role === 'server') {
-      this.servername = conn.negotiated.serverName ?? false;
-      if (!this.setup.requestCert) return;
+      if (!this.verification.requestCert) return;
       if (!v) {
-        this.authorizationError = 'UNABLE_TO_GET_ISSUER_CERT'; // node's value when the client sent no certificate
+        // node's value when the client sent no certificate
+        if (first || !conn.isSessionReused) this.authorizationError = 'UNABLE_TO_GET_ISSUER_CERT';
         return;
       }
+    } else if (!v && !first) {
+      return;
     }
     this.authorized = v?.authorized ?? false;
     if (v?.error) {
@@ -153,6 +213,26 @@ export abstract class SocketControls extends Duplex {
   }
 
   /**
+   * node's getEphemeralKeyInfo(): the client's view of the key exchange,
+   * `{ type: 'ECDH', name, size }` or `{ type: 'DH', size }`; {} before the
+   * handshake or when there was none (a resumed TLS 1.2 session); null on a server.
+   */
+  getEphemeralKeyInfo(): EphemeralKeyInfo | Record<string, never> | null {
+    if (this.setup.role === 'server') return null;
+    const group = this.established ? this.conn?.negotiated.group : undefined;
+    return (group !== undefined && ephemeralKeyInfo(group)) || {};
+  }
+
+  /**
+   * node's getTLSTicket(): the ticket of the client's current session (TLS
+   * 1.3); undefined for a TLS 1.2 session resumed by session ID, and on a server.
+   */
+  getTLSTicket(): Buffer | undefined {
+    const ticket = this.setup.role === 'client' ? this.currentSession?.ticket : undefined;
+    return ticket && ticket.length > 0 ? Buffer.from(ticket) : undefined;
+  }
+
+  /**
    * Client: the latest session (the Buffer of the last 'session' event, or on
    * a resumed connection the session in use until a new ticket comes), to
    * pass as `session` to a later connect(); undefined before any.
@@ -185,6 +265,53 @@ export abstract class SocketControls extends Duplex {
   getKeyUpdateType(): KeyUpdateType {
     const conn = this.conn;
     return conn ? conn.getKeyUpdateType() : (-1 as KeyUpdateType);
+  }
+
+  /**
+   * node's tlsSocket.renegotiate(): a new TLS 1.2 handshake, with
+   * `requestCert` (server) and `rejectUnauthorized` for it and the ones
+   * after. Returns true when it was scheduled (it runs at once, beside data
+   * in flight); `callback(null)` on the next 'secure', `callback(err)` if it
+   * fails. On TLS 1.3 or before the handshake: false, and callback(err) on
+   * the next tick (ERR_SSL_WRONG_SSL_VERSION / ERR_TLS_INVALID_STATE),
+   * changing nothing. A destroyed socket: undefined, no callback (as node).
+   * A server asking for a certificate anew does not resume the session.
+   */
+  renegotiate(options: RenegotiateOptions, callback?: RenegotiateCallback): boolean | undefined {
+    checkRenegotiateArgs(options, callback);
+    if (this.destroyed) return undefined;
+    const conn = this.conn;
+    let err: Error | undefined;
+    if (!conn || !this.established) err = notEstablished();
+    else if (conn.protocol !== 'TLSv1.2') err = wrongSslVersion();
+    else err = this.scheduleRenegotiation(conn, nextVerification(this.verification, options));
+    if (err) {
+      if (callback) process.nextTick(callback, err);
+      return false;
+    }
+    if (callback) this.renegotiations.add(callback);
+    this.requestStart();
+    return true;
+  }
+
+  /** Schedule it in the core (joining one already scheduled or running); the error if the core refuses. */
+  private scheduleRenegotiation(conn: Connection, next: PeerVerification): Error | undefined {
+    if (conn.handshaking || conn.renegotiatePending()) return undefined;
+    try {
+      conn.renegotiate();
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
+    const { requestCert, rejectUnauthorized } = next;
+    if (this.setup.role === 'client') {
+      conn.setPeerVerification({ rejectUnauthorized });
+    } else {
+      // As tlsContextFor: node's SSL_VERIFY_FAIL_IF_NO_PEER_CERT when it rejects unauthorized clients.
+      conn.setPeerVerification({ requestCert, requireCert: requestCert && rejectUnauthorized, rejectUnauthorized });
+      if (requestCert && !this.verification.requestCert && this.serverSession) this.setup.sessions?.forget(this.serverSession);
+    }
+    this.verification = next;
+    return undefined;
   }
 
   /**

@@ -5,4 +5,5 @@ export { TlsSocket } from './socket.js';
 export type { TlsSocketOptions } from './socket.js';
 export { createSecureContext, SecureContext } from './secure-context.js';
 export type { PeerCertificate, CheckServerIdentity } from './secure-context.js';
+export type { RenegotiateOptions, RenegotiateCallback } from './renegotiate.js';
 export type { ConnectOptions, TlsServerOptions, SecureContextOptions, AlpnOption, AlpnCallback, CaOption, PemInput } from './options.js';

@@ -3,10 +3,8 @@
  * Every refusal names the option, as node's ERR_INVALID_ARG_* errors do.
  */
 import type { Duplex } from 'node:stream';
-import { createSecureContext as opensslSecureContext } from 'node:tls';
-import { NamedGroup, ProtocolVersion, SignatureScheme } from '../common/constants.js';
+import { ProtocolVersion } from '../common/constants.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { suiteByName, TLS13_SUITES } from '../crypto/suites.js';
 import type { TlsLimits } from '../ssl/context.js';
 import type { PeerCertificate, SecureContext } from './secure-context.js';
 
@@ -31,8 +29,9 @@ export interface SecureContextOptions {
   key?: PemInput | readonly (PemInput | { pem: PemInput; passphrase?: string })[];
   /** Accepted as node does, but encrypted keys themselves are refused when the key is parsed. */
   passphrase?: string;
-  /** 'TLSv1.3' (default). TLS 1.2 is not implemented yet. */
+  /** 'TLSv1.2' (default) or 'TLSv1.3'. 'TLSv1', 'TLSv1.1' and 'SSLv3' are refused (not implemented, RFC 8996). */
   minVersion?: string;
+  /** 'TLSv1.3' (default) or 'TLSv1.2'. */
   maxVersion?: string;
   /**
    * puretls (OpenSSL's -ciphersuites; node has no such option): the TLS 1.3
@@ -43,8 +42,10 @@ export interface SecureContextOptions {
   /**
    * node's cipher list: the `TLS_*` names in it choose the TLS 1.3 suites (as
    * in node); with none, the TLS 1.3 suites stay the default (as in node).
-   * The other names form the TLS 1.2 list, checked as node checks it (OpenSSL
-   * "no cipher match") and otherwise unused: TLS 1.2 cannot be negotiated.
+   * The other names are an OpenSSL cipher string choosing the TLS 1.2 suites
+   * (names, aliases such as HIGH or ECDHE+AESGCM, `!x`, `-x`, `+x`,
+   * @STRENGTH), of which puretls implements the six ECDHE AEAD ones; a list
+   * with no TLS 1.2 part, or one selecting none of those, turns TLS 1.2 off.
    */
   ciphers?: string;
   /**
@@ -57,6 +58,10 @@ export interface SecureContextOptions {
   ecdhCurve?: string;
   /** Server: prefer our suite order. */
   honorCipherOrder?: boolean;
+  /** Server: seconds a TLS 1.2 session stays resumable (node's sessionTimeout; 0 or absent: 300). */
+  sessionTimeout?: number;
+  /** Server: TLS 1.2 sessions are resumed only by connections of the same context (at most 32 bytes). */
+  sessionIdContext?: string;
   /** puretls: the crypto provider (default: the pure-noble one). */
   provider?: CryptoProvider;
   /** puretls: limits on what a peer may repeat. */
@@ -79,9 +84,10 @@ export interface ConnectOptions extends SecureContextOptions {
   checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
   ALPNProtocols?: AlpnOption;
   /**
-   * A session to resume (TLS 1.3 PSK with (EC)DHE): the Buffer of an earlier
-   * connection's 'session' event or getSession(). Offered only while it is
-   * within its ticket lifetime; a server that refuses it gets a full handshake.
+   * A session to resume (TLS 1.3: PSK with (EC)DHE; TLS 1.2: its session
+   * ID): the Buffer of an earlier connection's 'session' event or
+   * getSession(). Offered only while it is within its lifetime; a server
+   * that refuses it gets a full handshake.
    */
   session?: Uint8Array | null;
   secureContext?: SecureContext;
@@ -155,155 +161,48 @@ export function invalidArgValue(option: string, value: unknown, reason: string):
   return codedError(new RangeError(`The option '${option}' ${reason}. Received ${shown}`), 'ERR_INVALID_ARG_VALUE');
 }
 
+/** node's "Received ..." of its validators' messages (internal/errors.js determineSpecificType, short values). */
+export function received(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'function') return `function ${value.name}`;
+  if (typeof value === 'object') return Array.isArray(value) ? 'an instance of Array' : `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
+  return `type ${typeof value} (${typeof value === 'string' ? `'${value}'` : String(value)})`;
+}
+
 export function invalidArgType(option: string, expected: string, value: unknown): CodedError {
   const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
   return codedError(new TypeError(`The "${option}" option must be ${expected}. Received ${got}`), 'ERR_INVALID_ARG_TYPE');
 }
 
-const VERSIONS: Record<string, number | 'tls12' | undefined> = {
+/** The versions puretls speaks, by node's names. */
+const VERSIONS: Readonly<Record<string, number>> = {
+  'TLSv1.2': ProtocolVersion.TLSv1_2,
   'TLSv1.3': ProtocolVersion.TLSv1_3,
-  'TLSv1.2': 'tls12',
 };
+/** Versions node knows (or once knew) that puretls does not implement. */
+const LEGACY_VERSIONS = ['TLSv1', 'TLSv1.1', 'SSLv3'];
 
-/** 'TLSv1.3' → 0x0304; 'TLSv1.2' → "not implemented yet"; anything else → unsupported. */
+/**
+ * node's minVersion / maxVersion → 0x0303 / 0x0304; undefined and null are
+ * absent (node's defaults, 'TLSv1.2'..'TLSv1.3', are the core's). As node
+ * (lib/_tls_common.js toV), anything else is a TypeError
+ * ERR_TLS_INVALID_PROTOCOL_VERSION: '"x" is not a valid minimum TLS protocol
+ * version'. node accepts 'TLSv1' and 'TLSv1.1'; puretls refuses them (and
+ * 'SSLv3') by name rather than speak less than was allowed.
+ */
 export function parseVersion(option: 'minVersion' | 'maxVersion', value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw invalidArgType(option, 'a string', value);
-  const v = VERSIONS[value];
-  if (v === 'tls12') {
-    throw codedError(new RangeError(`${option}: TLS 1.2 is not implemented yet (only 'TLSv1.3' is supported)`), 'ERR_TLS_INVALID_PROTOCOL_VERSION');
-  }
-  if (v === undefined) {
-    throw codedError(new RangeError(`${option}: '${value}' is not supported (only 'TLSv1.3' is)`), 'ERR_TLS_INVALID_PROTOCOL_VERSION');
-  }
-  return v;
-}
-
-/** 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256' → suite ids, in order (puretls's `ciphersuites`: every name must be ours). */
-export function parseCipherSuites(value: unknown): number[] | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw invalidArgType('ciphersuites', 'a string', value);
-  const ids: number[] = [];
-  for (const name of value.split(':').map((s) => s.trim()).filter((s) => s !== '')) {
-    const s = suiteByName(name);
-    if (!s || s.version !== '1.3') throw invalidArgValue('ciphersuites', value, `names an unknown TLS 1.3 cipher suite '${name}'`);
-    if (!ids.includes(s.id)) ids.push(s.id);
-  }
-  if (ids.length === 0) throw invalidArgValue('ciphersuites', value, 'names no TLS 1.3 cipher suite');
-  return ids;
-}
-
-function noCipherMatch(value: string, why: string, cause?: unknown): CodedError {
-  const err = codedError(new Error(`The 'ciphers' option ${why} (no cipher match). Received '${value}'`), 'ERR_SSL_NO_CIPHER_MATCH');
-  return cause === undefined ? err : Object.assign(err, { cause });
-}
-
-/**
- * node's `ciphers` → the TLS 1.3 suites it chooses, or undefined for the
- * default. Mirrors node 20 (lib/internal/tls/secure-context.js, checked by
- * experiment against node:tls):
- * - the list is split on ':'; `TLS_*` (and `!TLS_*`) entries go to OpenSSL's
- *   TLS 1.3 list, the others to the TLS 1.2 list;
- * - TLS 1.3 entries: unknown names are skipped if another one is known,
- *   none known is 'no cipher match'; with no TLS 1.3 entry at all the TLS 1.3
- *   suites stay the default, even when the TLS 1.2 list names only TLS 1.2
- *   ciphers (node negotiates TLS 1.3 with its default suites then);
- * - the TLS 1.2 list must match some cipher, else node throws 'no cipher
- *   match' — even beside good TLS 1.3 names. We let node's own OpenSSL judge
- *   it (its cipher-string language is OpenSSL's), then leave it unused:
- *   minVersion/maxVersion refuse TLSv1.2, so no TLS 1.2 suite can be chosen;
- * - nothing at all (':') is ERR_INVALID_ARG_VALUE; '' means the default.
- * Refused where node would silently drop what the user asked for: `!TLS_*`
- * (OpenSSL does not remove TLS 1.3 suites that way) and a TLS_ name joined
- * to the TLS 1.2 list by a space or comma (node never sees it as TLS 1.3).
- * We also refuse a TLS 1.3 list naming no suite puretls implements (node
- * accepts TLS_AES_128_CCM_SHA256, say, which we do not build).
- */
-export function parseCiphers(value: unknown): number[] | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw invalidArgType('ciphers', 'a string', value);
-  const entries = value.split(':').filter((e) => e !== '');
-  if (entries.length === 0) throw invalidArgValue('ciphers', value, 'names no cipher');
-  const tls13 = entries.filter((e) => e.startsWith('TLS_') || e.startsWith('!TLS_'));
-  const tls12 = entries.filter((e) => !tls13.includes(e));
-  const ids: number[] = [];
-  for (const name of tls13) {
-    if (name.startsWith('!')) {
-      throw invalidArgValue('ciphers', value, `cannot exclude a TLS 1.3 suite with '${name}' (OpenSSL ignores it); list the suites to allow instead`);
-    }
-    const s = suiteByName(name);
-    if (s?.version === '1.3' && !ids.includes(s.id)) ids.push(s.id);
-  }
-  if (tls13.length > 0 && ids.length === 0) {
-    throw noCipherMatch(value, `names no TLS 1.3 suite puretls implements (${TLS13_SUITES.map((x) => x.name).join(', ')})`);
-  }
-  if (tls12.length > 0) {
-    const hidden = tls12.flatMap((e) => e.split(/[ ,;]+/)).find((t) => /^!?TLS_/.test(t));
-    if (hidden !== undefined) throw invalidArgValue('ciphers', value, `has '${hidden}' joined by a space or comma; separate TLS 1.3 suites with ':'`);
-    try {
-      opensslSecureContext({ ciphers: tls12.join(':') });
-    } catch (e) {
-      throw noCipherMatch(value, `TLS 1.2 part '${tls12.join(':')}' matches no cipher`, e);
-    }
-  }
-  return ids.length > 0 ? ids : undefined;
-}
-
-const S = SignatureScheme;
-/** The TLS names (RFC 8446 §4.2.3) of the schemes puretls implements, as OpenSSL spells them. */
-const SIGALG_NAMES: Record<string, number> = {
-  ecdsa_secp256r1_sha256: S.ecdsa_secp256r1_sha256,
-  ecdsa_secp384r1_sha384: S.ecdsa_secp384r1_sha384,
-  ecdsa_secp521r1_sha512: S.ecdsa_secp521r1_sha512,
-  ed25519: S.ed25519,
-  rsa_pss_rsae_sha256: S.rsa_pss_rsae_sha256,
-  rsa_pss_rsae_sha384: S.rsa_pss_rsae_sha384,
-  rsa_pss_rsae_sha512: S.rsa_pss_rsae_sha512,
-  rsa_pkcs1_sha256: S.rsa_pkcs1_sha256,
-  rsa_pkcs1_sha384: S.rsa_pkcs1_sha384,
-  rsa_pkcs1_sha512: S.rsa_pkcs1_sha512,
-};
-/** OpenSSL's SIG+HASH form: the first scheme of its table with that key type and hash (RSA-PSS is rsa_pss_rsae_*). */
-const SIGALG_PAIRS: Record<string, Record<'sha256' | 'sha384' | 'sha512', number>> = {
-  RSA: { sha256: S.rsa_pkcs1_sha256, sha384: S.rsa_pkcs1_sha384, sha512: S.rsa_pkcs1_sha512 },
-  'RSA-PSS': { sha256: S.rsa_pss_rsae_sha256, sha384: S.rsa_pss_rsae_sha384, sha512: S.rsa_pss_rsae_sha512 },
-  PSS: { sha256: S.rsa_pss_rsae_sha256, sha384: S.rsa_pss_rsae_sha384, sha512: S.rsa_pss_rsae_sha512 },
-  ECDSA: { sha256: S.ecdsa_secp256r1_sha256, sha384: S.ecdsa_secp384r1_sha384, sha512: S.ecdsa_secp521r1_sha512 },
-};
-/** Hashes by OpenSSL short or long name. */
-const SIGALG_HASHES: Record<string, 'sha256' | 'sha384' | 'sha512'> = {
-  SHA256: 'sha256',
-  sha256: 'sha256',
-  SHA384: 'sha384',
-  sha384: 'sha384',
-  SHA512: 'sha512',
-  sha512: 'sha512',
-};
-
-/**
- * node's `sigalgs` → signature schemes in order (the ones we offer in
- * signature_algorithms, sign with and accept in CertificateVerify). Names are
- * case-sensitive and each may appear once, as in OpenSSL; a name OpenSSL knows
- * but puretls does not implement (ed448, rsa_pss_pss_*, SHA-1 ...) is refused
- * too, rather than dropped.
- */
-export function parseSigalgs(value: unknown): number[] | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw invalidArgType('sigalgs', 'a string', value);
-  if (value === '') throw invalidArgValue('sigalgs', value, 'names no signature scheme');
-  const ids: number[] = [];
-  for (const raw of value.split(':')) {
-    const name = raw.trim();
-    if (name === '') throw invalidArgValue('sigalgs', value, 'has an empty entry');
-    const [sig, hash, extra] = name.split('+');
-    const id = hash === undefined ? SIGALG_NAMES[name] : extra === undefined ? SIGALG_PAIRS[sig!]?.[SIGALG_HASHES[hash]!] : undefined;
-    if (id === undefined) {
-      throw invalidArgValue('sigalgs', value, `names '${name}', which is not a signature scheme puretls implements (${Object.keys(SIGALG_NAMES).join(', ')}, or RSA/RSA-PSS/ECDSA+SHA256/SHA384/SHA512)`);
-    }
-    if (ids.includes(id)) throw invalidArgValue('sigalgs', value, `names the scheme of '${name}' twice`);
-    ids.push(id);
+  const v = typeof value === 'string' ? VERSIONS[value] : undefined;
+  if (v !== undefined) return v;
+  if (LEGACY_VERSIONS.includes(value as string)) {
+    return badVersion(`The ${option} option '${String(value)}' is not implemented by puretls: SSL 3.0, TLS 1.0 and TLS 1.1 are deprecated (RFC 8996); use 'TLSv1.2' or 'TLSv1.3'`);
   }
-  return ids;
+  const which = option === 'minVersion' ? 'minimum' : 'maximum';
+  return badVersion(`${JSON.stringify(value) ?? String(value)} is not a valid ${which} TLS protocol version`);
+}
+
+function badVersion(message: string): never {
+  throw codedError(new TypeError(message), 'ERR_TLS_INVALID_PROTOCOL_VERSION');
 }
 
 /** Where a node:tls option applies: createSecureContext(), connect(), createServer() (and new TlsSocket by its role). */
@@ -332,14 +231,14 @@ const DEFAULT_METHODS = ['TLS_method', 'TLS_client_method', 'TLS_server_method',
  * ciphers, ciphersuites, sigalgs, ecdhCurve, honorCipherOrder, minVersion,
  * maxVersion, servername, checkServerIdentity, rejectUnauthorized,
  * requestCert, ALPNProtocols, ALPNCallback, SNICallback, session,
- * secureContext, handshakeTimeout. Accepted and ignored (IGNORED_OPTIONS):
+ * secureContext, handshakeTimeout, sessionTimeout, sessionIdContext. Accepted and ignored (IGNORED_OPTIONS):
  * enableTrace.
  */
 export const UNSUPPORTED_OPTIONS: Readonly<Record<string, UnsupportedOption>> = {
   allowPartialTrustChain: { scopes: ALL_SCOPES, why: 'intermediate certificates as trust anchors', accepts: (v) => v === false },
   clientCertEngine: { scopes: ALL_SCOPES, why: 'OpenSSL engines' },
   crl: { scopes: ALL_SCOPES, why: 'certificate revocation lists are not checked' },
-  dhparam: { scopes: ALL_SCOPES, why: 'it sets TLS 1.2 DHE parameters, and TLS 1.2 is not implemented' },
+  dhparam: { scopes: ALL_SCOPES, why: 'it sets DHE parameters, and puretls has no DHE suites (TLS 1.2 uses ECDHE only)' },
   pfx: { scopes: ALL_SCOPES, why: 'PKCS#12 is not read; pass cert and key (PEM or DER)' },
   privateKeyEngine: { scopes: ALL_SCOPES, why: 'OpenSSL engines' },
   privateKeyIdentifier: { scopes: ALL_SCOPES, why: 'OpenSSL engines' },
@@ -349,9 +248,7 @@ export const UNSUPPORTED_OPTIONS: Readonly<Record<string, UnsupportedOption>> = 
     why: `only ${DEFAULT_METHODS.join(', ')} (the default) are accepted; use minVersion/maxVersion`,
     accepts: (v) => typeof v === 'string' && DEFAULT_METHODS.includes(v),
   },
-  sessionIdContext: { scopes: ALL_SCOPES, why: 'server-side session resumption is not implemented' },
-  sessionTimeout: { scopes: ALL_SCOPES, why: 'server-side session resumption is not implemented' },
-  ticketKeys: { scopes: ALL_SCOPES, why: 'server-side session tickets are not implemented' },
+  ticketKeys: { scopes: ALL_SCOPES, why: 'server-side session tickets are not implemented (TLS 1.2 sessions resume by session ID)' },
   pskCallback: { scopes: ['client', 'server'], why: 'external pre-shared keys are not implemented' },
   pskIdentityHint: { scopes: ['server'], why: 'external pre-shared keys are not implemented' },
   requestOCSP: { scopes: ['client'], why: "OCSP stapling ('OCSPResponse') is not implemented", accepts: (v) => v === false },
@@ -387,39 +284,6 @@ export function refuseUnsupportedOptions(options: object, scope: OptionScope): v
     if (value === undefined || value === null || entry.accepts?.(value)) continue;
     throw unsupportedOption(name, entry.why);
   }
-}
-
-const GROUPS: Record<string, number> = {
-  x25519: NamedGroup.x25519,
-  x448: NamedGroup.x448,
-  'p-256': NamedGroup.secp256r1,
-  prime256v1: NamedGroup.secp256r1,
-  secp256r1: NamedGroup.secp256r1,
-  'p-384': NamedGroup.secp384r1,
-  secp384r1: NamedGroup.secp384r1,
-  'p-521': NamedGroup.secp521r1,
-  secp521r1: NamedGroup.secp521r1,
-  ffdhe2048: NamedGroup.ffdhe2048,
-  ffdhe3072: NamedGroup.ffdhe3072,
-  ffdhe4096: NamedGroup.ffdhe4096,
-  ffdhe6144: NamedGroup.ffdhe6144,
-  ffdhe8192: NamedGroup.ffdhe8192,
-};
-
-/** 'auto' → default; 'X25519:P-256' → group ids (case-insensitive), checked against the provider. */
-export function parseGroups(value: unknown, provider: CryptoProvider | undefined): number[] | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw invalidArgType('ecdhCurve', 'a string', value);
-  if (value.toLowerCase() === 'auto') return undefined;
-  const ids: number[] = [];
-  for (const name of value.split(':').map((s) => s.trim()).filter((s) => s !== '')) {
-    const id = GROUPS[name.toLowerCase()];
-    if (id === undefined) throw invalidArgValue('ecdhCurve', value, `names an unknown group '${name}'`);
-    if (provider && !provider.groups.includes(id)) throw invalidArgValue('ecdhCurve', value, `names '${name}', which the crypto provider does not support`);
-    if (!ids.includes(id)) ids.push(id);
-  }
-  if (ids.length === 0) throw invalidArgValue('ecdhCurve', value, 'names no group');
-  return ids;
 }
 
 function latin1(b: Uint8Array): string {

@@ -8,6 +8,7 @@ import { rootCertificates } from 'node:tls';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nobleProvider } from '../crypto/noble.js';
+import { ProtocolVersion } from '../common/constants.js';
 import { TlsContext, type AlpnSelect, type CertifiedKey, type TlsLimits } from '../ssl/context.js';
 import { parseCertificate, type DetailedCertificate } from '../x509/certificate.js';
 import { caFromOption, DefaultVerifier, type DefaultVerifyResult } from '../x509/default-verifier.js';
@@ -15,18 +16,11 @@ import { checkServerIdentity, HostnameMismatchError } from '../x509/hostname.js'
 import { keysMatch, parsePrivateKey } from '../x509/keys.js';
 import { isPem, pemDecode } from '../x509/pem.js';
 import type { CertificateVerifier, VerifyContext } from '../x509/verifier.js';
-import {
-  codedError,
-  invalidArgType,
-  parseCiphers,
-  parseCipherSuites,
-  parseGroups,
-  parseSigalgs,
-  parseVersion,
-  refuseUnsupportedOptions,
-  type PemInput,
-  type SecureContextOptions,
-} from './options.js';
+import { DEFAULT_TLS12_SUITES, DEFAULT_TLS13_SUITES, noTls12Suite, parseCiphers, parseCipherSuites } from './ciphers.js';
+import { parseGroups, parseSigalgs } from './algorithms.js';
+import { codedError, invalidArgType, parseVersion, refuseUnsupportedOptions, type PemInput, type SecureContextOptions } from './options.js';
+import { nodeRenegotiationPolicy } from './renegotiate.js';
+import { parseSessionIdContext, parseSessionTimeout, SessionCaches } from './sessions.js';
 
 /** getPeerCertificate()'s object: node's shape, with Buffers. */
 export type PeerCertificate = Omit<DetailedCertificate, 'raw' | 'pubkey' | 'issuerCertificate'> & {
@@ -105,14 +99,21 @@ export class SecureContext {
   readonly maxVersion: number | undefined;
   /** TLS 1.3 suites: `ciphersuites`, else the TLS 1.3 names of `ciphers`, else undefined (the default). */
   readonly cipherSuites: readonly number[] | undefined;
+  /** TLS 1.2 suites chosen by `ciphers` ([]: TLS 1.2 off), else undefined (the default). */
+  readonly tls12CipherSuites: readonly number[] | undefined;
   readonly groups: readonly number[] | undefined;
   /** From `sigalgs`; undefined: the default. */
   readonly signatureSchemes: readonly number[] | undefined;
   readonly honorCipherOrder: boolean | undefined;
-  /** node's `ciphers` as given (its TLS 1.2 list is for when TLS 1.2 lands). */
+  /** node's `ciphers` as given. */
   readonly ciphers: string | undefined;
+  /** Server: TLS 1.2 session lifetime in seconds (undefined: 300). */
+  readonly sessionTimeout: number | undefined;
+  /** Server: the session ID context (undefined: none given). */
+  readonly sessionIdContext: string | undefined;
   readonly limits: Partial<TlsLimits> | undefined;
   private verifierCache: DefaultVerifier | undefined;
+  private sessionCache: SessionCaches | undefined;
 
   constructor(options: SecureContextOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
@@ -122,11 +123,15 @@ export class SecureContext {
     this.maxVersion = parseVersion('maxVersion', options.maxVersion);
     // Both are checked; puretls's own `ciphersuites` replaces the TLS 1.3 names of node's `ciphers`.
     const fromCiphers = parseCiphers(options.ciphers);
-    this.cipherSuites = parseCipherSuites(options.ciphersuites) ?? fromCiphers;
+    this.cipherSuites = parseCipherSuites(options.ciphersuites) ?? fromCiphers.tls13;
+    this.tls12CipherSuites = fromCiphers.tls12;
+    this.ciphers = options.ciphers ?? undefined;
+    this.checkVersions();
     this.groups = parseGroups(options.ecdhCurve, this.provider);
     this.signatureSchemes = parseSigalgs(options.sigalgs);
-    this.ciphers = options.ciphers ?? undefined;
     this.honorCipherOrder = options.honorCipherOrder;
+    this.sessionTimeout = parseSessionTimeout(options.sessionTimeout);
+    this.sessionIdContext = parseSessionIdContext(options.sessionIdContext);
     this.limits = options.limits;
     this.certificate = certifiedKey(options);
     try {
@@ -134,6 +139,30 @@ export class SecureContext {
     } catch (e) {
       throw optionFailure('ca', e);
     }
+  }
+
+  /**
+   * What node reports when it first connects (ERR_SSL_NO_PROTOCOLS_AVAILABLE,
+   * ERR_SSL_NO_CIPHERS_AVAILABLE), refused here at once, naming the options.
+   */
+  private checkVersions(): void {
+    const min = this.minVersion ?? ProtocolVersion.TLSv1_2;
+    const max = this.maxVersion ?? ProtocolVersion.TLSv1_3;
+    if (min > max) {
+      const err = new RangeError("The minVersion option 'TLSv1.3' is above the maxVersion option 'TLSv1.2': no protocols available");
+      throw codedError(err, 'ERR_SSL_NO_PROTOCOLS_AVAILABLE');
+    }
+    if (max === ProtocolVersion.TLSv1_2 && this.tls12CipherSuites?.length === 0) throw noTls12Suite(this.ciphers);
+  }
+
+  /** The suites for the core: the TLS 1.3 ones, then the TLS 1.2 ones (defaults where not chosen). */
+  coreCipherSuites(): number[] {
+    return [...(this.cipherSuites ?? DEFAULT_TLS13_SUITES), ...(this.tls12CipherSuites ?? DEFAULT_TLS12_SUITES)];
+  }
+
+  /** Server: this context's TLS 1.2 session cache (an SSL_CTX's), made on first use. */
+  sessionCaches(): SessionCaches {
+    return (this.sessionCache ??= new SessionCaches(() => this.provider.nowMs()));
   }
 
   /** The chain verifier over this context's anchors (built once). */
@@ -218,6 +247,15 @@ export class NodeVerifier implements CertificateVerifier {
   }
 }
 
+/** Server: where the core keeps TLS 1.2 sessions for one context. */
+export interface SessionParams {
+  /** The server context's cache (SNI contexts share the server's, as OpenSSL's session_ctx). */
+  readonly caches: SessionCaches;
+  readonly sessionIdContext: string;
+  /** The server context's sessionTimeout; undefined: 300 s. */
+  readonly lifetimeSeconds: number | undefined;
+}
+
 export interface ContextParams {
   readonly role: 'client' | 'server';
   readonly alpnProtocols?: readonly string[] | undefined;
@@ -226,28 +264,48 @@ export interface ContextParams {
   readonly checkServerIdentity?: CheckServerIdentity | undefined;
   /** Server: node's ALPNCallback, as the core's hook. */
   readonly alpnSelect?: AlpnSelect | undefined;
+  /** Server: the TLS 1.2 session cache to use. */
+  readonly sessions?: SessionParams | undefined;
+}
+
+/**
+ * A server's verifier of client chains, built on first use: a server that
+ * does not ask for certificates may still ask in a renegotiation
+ * (renegotiate({ requestCert: true })), against the same trust anchors.
+ */
+class LazyVerifier implements CertificateVerifier {
+  private inner: NodeVerifier | undefined;
+  constructor(private readonly sc: SecureContext) {}
+
+  verify(chain: readonly Uint8Array[], cx: VerifyContext): DefaultVerifyResult {
+    return (this.inner ??= new NodeVerifier(this.sc.verifier())).verify(chain, cx);
+  }
 }
 
 /** The core context for one role from a SecureContext and the connection-level options. */
 export function tlsContextFor(sc: SecureContext, p: ContextParams): TlsContext {
   const requestCert = p.role === 'server' && !!p.requestCert;
   const verifies = p.role === 'client' || requestCert;
+  const sessions = p.sessions;
   return new TlsContext({
     provider: sc.provider,
     certificate: sc.certificate,
-    ...(verifies ? { verifier: new NodeVerifier(sc.verifier(), p.checkServerIdentity) } : {}),
+    verifier: verifies ? new NodeVerifier(sc.verifier(), p.checkServerIdentity) : new LazyVerifier(sc),
     rejectUnauthorized: p.rejectUnauthorized,
     requestCert,
     // node: SSL_VERIFY_FAIL_IF_NO_PEER_CERT when the server rejects unauthorized clients.
     requireCert: requestCert && p.rejectUnauthorized,
     ...(sc.minVersion !== undefined ? { minVersion: sc.minVersion } : {}),
     ...(sc.maxVersion !== undefined ? { maxVersion: sc.maxVersion } : {}),
-    ...(sc.cipherSuites ? { cipherSuites: sc.cipherSuites } : {}),
+    cipherSuites: sc.coreCipherSuites(),
     ...(sc.groups ? { groups: sc.groups } : {}),
     ...(sc.signatureSchemes ? { signatureSchemes: sc.signatureSchemes } : {}),
     ...(sc.honorCipherOrder !== undefined ? { honorCipherOrder: sc.honorCipherOrder } : {}),
     ...(p.alpnProtocols ? { alpnProtocols: p.alpnProtocols } : {}),
     ...(p.alpnSelect ? { alpnSelect: p.alpnSelect } : {}),
     ...(sc.limits ? { limits: sc.limits } : {}),
+    ...(p.role === 'server' ? { renegotiation: nodeRenegotiationPolicy() } : {}),
+    ...(sessions ? { sessionStore: sessions.caches.storeFor(sessions.sessionIdContext) } : {}),
+    ...(sessions?.lifetimeSeconds !== undefined ? { sessionLifetimeSeconds: sessions.lifetimeSeconds } : {}),
   });
 }

@@ -5,6 +5,11 @@
  * Events: 'secureConnection'(tlsSocket), 'tlsClientError'(err, tlsSocket)
  * for connections that fail before the handshake completes (including
  * ERR_TLS_HANDSHAKE_TIMEOUT), 'keylog'(line, tlsSocket), and net.Server's.
+ * TLS 1.2 sessions are kept in the server's own cache (see sessions.ts):
+ * node's asynchronous 'newSession' / 'resumeSession' are never emitted (a
+ * listener is accepted, and not called). Clients may renegotiate, as with
+ * node: tls.CLIENT_RENEG_LIMIT times per tls.CLIENT_RENEG_WINDOW seconds,
+ * beyond which the socket fails with ERR_TLS_SESSION_ATTACK.
  */
 import net from 'node:net';
 import { invalidArgType, type SecureContextOptions, type TlsServerOptions } from './options.js';

@@ -18,6 +18,7 @@ import {
   type TlsSocketOptions,
 } from './options.js';
 import { SecureContext, tlsContextFor, type CheckServerIdentity, type ContextParams } from './secure-context.js';
+import { defaultServerSessionIdContext, type SessionCaches } from './sessions.js';
 
 /** What a server-side socket reports to its server (net.Server / EventEmitter shape). */
 export interface ServerHooks {
@@ -41,6 +42,10 @@ export interface SocketSetup {
   readonly handshakeTimeout?: number | undefined;
   /** Server: a client certificate was asked for (node's `authorized` rules). */
   readonly requestCert: boolean;
+  /** node's rejectUnauthorized (the default for renegotiate()). */
+  readonly rejectUnauthorized: boolean;
+  /** Server: the TLS 1.2 session cache its contexts use. */
+  readonly sessions?: SessionCaches | undefined;
   /** Client: the session to offer (node's `session` option), parsed. */
   readonly session?: Session | undefined;
 }
@@ -93,6 +98,7 @@ export function clientSetup(options: ConnectOptions): SocketSetup {
     serverName,
     handshakeTimeout: parseTimeout('handshakeTimeout', options.handshakeTimeout),
     requestCert: false,
+    rejectUnauthorized: params.rejectUnauthorized,
     session,
   };
 }
@@ -106,7 +112,9 @@ function parseSession(value: unknown): Session | undefined {
   if (value === undefined || value === null) return undefined;
   if (!(value instanceof Uint8Array)) throw invalidArgType('session', 'a Buffer or Uint8Array', value);
   try {
-    return Session.fromBytes(value);
+    // A plain copy: Session.fromBytes keeps `.slice()`s of its input, and a Buffer's slice is a view into
+    // memory node reuses (the Buffer pool), which would change the master secret under the session.
+    return Session.fromBytes(new Uint8Array(value));
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw codedError(new TypeError(`The "session" option is not a session from a 'session' event or getSession() (${why})`), 'ERR_INVALID_ARG_VALUE');
@@ -135,11 +143,19 @@ export function serverSetup(
     rejectUnauthorized: options.rejectUnauthorized !== false,
     requestCert: options.requestCert === true,
   };
-  const context = tlsContextFor(sc, params);
+  // As OpenSSL: one session cache, the server context's, for SNI contexts too; a
+  // tls.Server's own context has node's default session ID context.
+  const caches = sc.sessionCaches();
+  const serverSid = sc.sessionIdContext ?? (hooks.server ? defaultServerSessionIdContext() : '');
+  const paramsFor = (chosen: SecureContext): ContextParams => ({
+    ...params,
+    sessions: { caches, sessionIdContext: chosen === sc ? serverSid : (chosen.sessionIdContext ?? ''), lifetimeSeconds: sc.sessionTimeout },
+  });
+  const context = tlsContextFor(sc, paramsFor(sc));
   const cache = new WeakMap<SecureContext, TlsContext>([[sc, context]]);
   const contextFor = (chosen: SecureContext): TlsContext => {
     let c = cache.get(chosen);
-    if (!c) cache.set(chosen, (c = tlsContextFor(chosen, params)));
+    if (!c) cache.set(chosen, (c = tlsContextFor(chosen, paramsFor(chosen))));
     return c;
   };
   const selectContext: SelectContext = (servername, cb) => {
@@ -165,6 +181,8 @@ export function serverSetup(
       server: hooks.server,
       handshakeTimeout: timeout,
       requestCert: params.requestCert === true,
+      rejectUnauthorized: params.rejectUnauthorized,
+      sessions: caches,
     },
     sni: callback !== undefined,
   };

@@ -15,6 +15,11 @@
  * step. While input waits in the queue the transport is paused, so memory
  * stays bounded. Per socket, everything keeps its order.
  *
+ * A TLS 1.2 renegotiation (renegotiate(), or one the peer starts) runs
+ * beside the data: reads go on, writes wait until it completes (as
+ * OpenSSL's SSL_write, whose peers refuse data in the middle of a
+ * handshake), then 'secure' (and a client's 'secureConnect') again.
+ *
  * A peer's close is surfaced even when nobody reads: as node's net.Socket,
  * the readable side ends with push(null) and read(0), so 'end' (and, without
  * allowHalfOpen, our own end and 'close') follow when nothing is buffered.
@@ -30,10 +35,10 @@ import { closedError, codedError, disconnected, type TlsSocketOptions } from './
 import { setupFromOptions, type SocketSetup } from './setup.js';
 import { SocketControls } from './controls.js';
 import { scheduler, type Task } from './scheduler.js';
+import { asError, destroyTransport, endTransport, reported, writeTransport } from './transport.js';
 
 type Callback = (err?: Error | null) => void;
 
-const LINGER_MS = 2000;
 /** The most bytes handed to Connection.receive in one step. */
 export const IN_SLICE = 64 * 1024;
 /** The most bytes of a write sealed in one step. */
@@ -41,23 +46,6 @@ export const OUT_SLICE = 64 * 1024;
 
 function toBuffer(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-}
-
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
-}
-
-/**
- * What the socket reports for a Connection error: for a failed server
- * identity check, the Error the user's checkServerIdentity returned (the
- * same object, as node:tls), carried by the TlsError as `identityError`.
- */
-function reported(e: unknown): Error {
-  if (e instanceof TlsError) {
-    const identity = (e as TlsError & { identityError?: unknown }).identityError;
-    if (identity instanceof Error) return identity;
-  }
-  return asError(e);
 }
 
 export type { TlsSocketOptions };
@@ -91,6 +79,9 @@ export class TlsSocket extends SocketControls {
   private choosing = false;
   private keylogAttached = false;
   private linger = false;
+  /** Handshakes the Connection completed ('handshake' events), and those reported ('secure'). */
+  private handshakes = 0;
+  private reportedHandshakes = 0;
 
   /**
    * TLS over `transport`. Client (default): the handshake starts once the
@@ -102,6 +93,8 @@ export class TlsSocket extends SocketControls {
     if (!(transport instanceof Duplex)) throw codedError(new TypeError('TlsSocket: transport must be a stream.Duplex'), 'ERR_INVALID_ARG_TYPE');
     this.setup = setup ?? setupFromOptions(options);
     this.transport = transport;
+    // node: clients always verify the server; a server asks for a certificate with requestCert.
+    this.verification = { requestCert: this.setup.role === 'client' || this.setup.requestCert, rejectUnauthorized: this.setup.rejectUnauthorized };
     this.on('newListener', (event: string | symbol) => {
       if (event === 'keylog') this.attachKeylog();
     });
@@ -145,7 +138,8 @@ export class TlsSocket extends SocketControls {
     }
     this.applyMaxSendFragment();
     this.conn.on('keyUpdate', (ev) => this.emit('keyUpdate', ev));
-    if (!server) this.conn.on('session', (s: Session) => this.onSession(s));
+    this.conn.on('handshake', () => void this.handshakes++);
+    if (!server) this.conn.on('session', (s: Session) => this.sessionReceived(s));
     if (this.listenerCount('keylog') > 0 || (this.setup.server?.listenerCount('keylog') ?? 0) > 0) this.attachKeylog();
     return true;
   }
@@ -160,14 +154,7 @@ export class TlsSocket extends SocketControls {
     });
   }
 
-  /** node: 'session' with the session's bytes, for each ticket; getSession() returns the latest. */
-  private onSession(session: Session): void {
-    const bytes = toBuffer(session.toBytes());
-    this.latestSession = bytes;
-    this.emit('session', bytes);
-  }
-
-  private requestStart(): void {
+  protected requestStart(): void {
     if (this.destroyed || !this.conn) return;
     this.startPending = true;
     scheduler.schedule(this.task);
@@ -295,8 +282,9 @@ export class TlsSocket extends SocketControls {
     return this.inBytes > 0 ? !this.readBlocked : this.inEof;
   }
 
+  /** A write can go on: not during a renegotiation either (OpenSSL's SSL_write finishes the handshake first; its peers refuse data mid-handshake). */
   private outReady(): boolean {
-    return this.established && this.writing !== null && !this.outBlocked;
+    return this.established && this.writing !== null && !this.outBlocked && this.conn?.handshaking !== true;
   }
 
   private stepIn(): void {
@@ -344,27 +332,54 @@ export class TlsSocket extends SocketControls {
   private receive(bytes: Uint8Array): void {
     const conn = this.conn!;
     try {
-      conn.receive(bytes);
+      // Server: which TLS 1.2 session this connection made or resumed (see SessionCaches.watch).
+      const sessions = this.setup.sessions;
+      if (sessions) this.serverSession = sessions.watch(() => conn.receive(bytes)) ?? this.serverSession;
+      else conn.receive(bytes);
     } catch (e) {
       return this.fatalOrRethrow(e);
     }
     if (conn.handshakeComplete && !this.established) {
+      this.reportedHandshakes = this.handshakes;
       this.establish(conn);
       // 'secureConnect' before our Finished leaves: data written before the
       // handshake completed, or in the listener, joins it in one transport
       // write (no Finished alone in a segment for Nagle to hold the data behind).
       this.emitSecure();
       if (this.destroyed) return;
-      if (this.writing) this.writePiece();
-      else this.flush();
+      this.releaseSession();
       if (this.destroyed) return;
-      const final = this.pendingFinal;
-      this.pendingFinal = null;
-      if (final) this.closeWrite(final);
+      this.releaseOutput();
+    } else if (this.handshakes > this.reportedHandshakes) {
+      this.flush();
+      this.renegotiated(conn);
+      if (this.destroyed) return;
+      this.releaseOutput();
     } else {
       this.flush();
     }
+    if (this.destroyed) return;
     this.drainReads();
+  }
+
+  /** After a handshake: the write held for it (with our last flight, in one transport write), or the end held for it. */
+  private releaseOutput(): void {
+    if (this.writing && !this.outBlocked) this.writePiece();
+    else this.flush();
+    if (this.destroyed) return;
+    const final = this.pendingFinal;
+    this.pendingFinal = null;
+    if (final) this.closeWrite(final);
+  }
+
+  /** A renegotiation completed: node's properties and events, as after each handshake ('secure', a client's 'secureConnect'). */
+  private renegotiated(conn: Connection): void {
+    this.reportedHandshakes = this.handshakes;
+    this.alpnProtocol = conn.alpnProtocol;
+    this.authorize(conn, false);
+    this.emit('secure');
+    if (this.setup.role === 'client') this.emit('secureConnect');
+    this.renegotiations.settle(null);
   }
 
   /** Seal the next piece of the write in progress and hand it to the transport; after the last, the write's callback. */
@@ -419,21 +434,7 @@ export class TlsSocket extends SocketControls {
       }
     }
     if (!out) return cb?.();
-    const t = this.transport;
-    if (t.destroyed || t.writableEnded) return cb?.(closedError());
-    const ok = t.write(out);
-    if (!cb) return;
-    if (ok) return cb();
-    const onDrain = (): void => {
-      t.off('close', onClose);
-      cb();
-    };
-    const onClose = (): void => {
-      t.off('drain', onDrain);
-      cb(closedError());
-    };
-    t.once('drain', onDrain);
-    t.once('close', onClose);
+    writeTransport(this.transport, out, cb);
   }
 
   private endReadable(): void {
@@ -486,6 +487,7 @@ export class TlsSocket extends SocketControls {
   /** Fail: before the handshake on a server, 'tlsClientError' on the server; else 'error'. */
   protected fail(err: Error): void {
     if (this.destroyed) return;
+    this.renegotiations.settle(err);
     const server = this.setup.server;
     if (server && !this.established) {
       this.destroy();
@@ -520,7 +522,7 @@ export class TlsSocket extends SocketControls {
   }
 
   override _final(cb: Callback): void {
-    if (!this.established) {
+    if (!this.established || this.conn?.handshaking) {
       this.pendingFinal = cb;
       return;
     }
@@ -536,21 +538,7 @@ export class TlsSocket extends SocketControls {
     } catch {
       // a failed connection sends no close_notify
     }
-    const t = this.transport;
-    if (t.destroyed || t.writableFinished) return cb();
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      t.off('finish', finish);
-      t.off('close', finish);
-      cb();
-    };
-    t.once('finish', finish);
-    t.once('close', finish);
-    if (t.writableEnded) return;
-    if (out) t.end(out);
-    else t.end();
+    endTransport(this.transport, out, cb);
   }
 
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
@@ -560,20 +548,7 @@ export class TlsSocket extends SocketControls {
     this.inbox = [];
     this.inBytes = 0;
     this.transport.off('drain', this.onTransportDrain);
-    const t = this.transport;
-    if (this.linger && !t.destroyed && !t.writableFinished) {
-      // Let the fatal alert leave before the transport goes.
-      const timer = setTimeout(() => t.destroy(), LINGER_MS);
-      timer.unref?.();
-      const kill = (): void => {
-        clearTimeout(timer);
-        t.destroy();
-      };
-      t.once('finish', kill);
-      t.once('close', () => clearTimeout(timer));
-    } else {
-      t.destroy();
-    }
+    destroyTransport(this.transport, this.linger); // a fatal alert leaves first
     cb(err);
   }
 }

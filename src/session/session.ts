@@ -1,3 +1,4 @@
+import { plain } from '../common/bytes.js';
 import { TlsError } from '../common/errors.js';
 import { Reader, Writer } from '../messages/codec.js';
 import { latin1Decode, latin1Encode } from '../messages/extensions.js';
@@ -61,7 +62,7 @@ export class Session {
   /** SSL_SESSION_set1_ticket_appdata (used by servers' ticket callbacks in a later release). */
   setTicketAppData(data: Uint8Array | null): void {
     if (data !== null && !(data instanceof Uint8Array)) throw new TypeError('setTicketAppData: data must be a Uint8Array or null');
-    this.appData = data === null ? null : data.slice();
+    this.appData = data === null ? null : plain(data).slice();
   }
 
   /** SSL_SESSION_get0_ticket_appdata: null when there is none. */
@@ -88,7 +89,7 @@ export class Session {
   static fromBytes(bytes: Uint8Array): Session {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('Session.fromBytes: bytes must be a Uint8Array');
     try {
-      const r = new Reader(bytes);
+      const r = new Reader(plain(bytes)); // slices below are copies, never views into the caller's Buffer
       const magic = r.bytes(4, 'magic');
       if (magic.some((b, i) => b !== MAGIC[i])) throw TlsError.decode('not a puretls session');
       const version = r.u16();

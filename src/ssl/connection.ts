@@ -1,3 +1,4 @@
+import { plain } from '../common/bytes.js';
 import { KeyUpdateType, MAX_PLAINTEXT, ProtocolVersion } from '../common/constants.js';
 import { Emitter } from '../common/emitter.js';
 import { AlertDescription, TlsError } from '../common/errors.js';
@@ -127,7 +128,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.throwIfFailed();
     // RFC 8446 §6.1: data after close_notify is ignored; so is data after a close before the handshake.
     if (e.peerClosed || (e.closeSent && !e.started)) return;
-    this.run(() => e.receive(bytes));
+    this.run(() => e.receive(plain(bytes))); // kept by reference: a Buffer's slice() would be a view
   }
 
   /** Everything to send to the peer now, as one buffer (one transport write), or null. */

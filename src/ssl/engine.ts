@@ -1,4 +1,4 @@
-import { concat, toHex } from '../common/bytes.js';
+import { concat, plain, toHex } from '../common/bytes.js';
 import { HandshakeType, KeyUpdateType, MAX_PLAINTEXT, ProtocolVersion } from '../common/constants.js';
 import { AlertDescription, AlertLevel, TlsError } from '../common/errors.js';
 import { startClient } from '../handshake/client-hello.js';
@@ -134,7 +134,7 @@ export class Engine implements HandshakeContext, InboundSink {
     // handshake first: OpenSSL and GnuTLS peers refuse application data inside a handshake
     // (RFC 5246 §6.2.1 would allow it). We still accept theirs.
     if (this.trafficReady && !this.handshaking) this.sealApplication(data);
-    else this.appOut.push(data.slice());
+    else this.appOut.push(plain(data).slice());
   }
 
   close(): void {

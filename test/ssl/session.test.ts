@@ -98,3 +98,18 @@ describe('offering a session', () => {
     expect(p.client.peerVerification?.authorized).toBe(true);
   });
 });
+
+describe('sessions never keep views into the caller\'s Buffer', () => {
+  it('Session.fromBytes(Buffer) copies: overwriting the Buffer afterwards changes nothing', () => {
+    const s = sample({ version: 0x0303, cipherSuite: CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, secret: new Uint8Array(48).fill(7), ticket: new Uint8Array(0), sessionId: new Uint8Array(32).fill(3) });
+    const buf = Buffer.from(s.toBytes());
+    const back = Session.fromBytes(buf);
+    buf.fill(0xaa);
+    expect(back.secret).toEqual(new Uint8Array(48).fill(7));
+    expect(back.sessionId).toEqual(new Uint8Array(32).fill(3));
+    const data = Buffer.from('app data');
+    back.setTicketAppData(data);
+    data.fill(0);
+    expect(Buffer.from(back.getTicketAppData()!).toString()).toBe('app data');
+  });
+});
