@@ -1,6 +1,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { PrivateKey } from '../crypto/provider.js';
 import type { Session } from '../session/session.js';
+import type { TicketCodec, TicketStatus } from '../session/ticket-codec.js';
 import type { CertificateVerifier } from '../x509/verifier.js';
 
 /** Limits on what a peer may repeat or send (all configurable). */
@@ -75,6 +76,27 @@ export interface SessionStore {
   delete(sessionId: Uint8Array): void;
 }
 
+/** SSL_TICKET_RETURN_*: what the decrypt callback decides about an offered ticket. */
+export const TicketReturn = { ABORT: 0, IGNORE: 1, IGNORE_RENEW: 2, USE: 3, USE_RENEW: 4 } as const;
+export type TicketReturn = (typeof TicketReturn)[keyof typeof TicketReturn];
+
+/** The decrypt callback's view of one offered ticket (the session is not yet the connection's). */
+export interface TicketDecryptInfo {
+  /** The ticket's session, when status is SUCCESS or SUCCESS_RENEW; undefined otherwise. */
+  readonly session: Session | undefined;
+  /** The name of the key that opened it (or that the ticket names), if any. */
+  readonly keyName: Uint8Array | undefined;
+  readonly status: TicketStatus;
+}
+
+/** SSL_CTX_set_session_ticket_cb's two callbacks; either may be absent. */
+export interface SessionTicketCallbacks {
+  /** A ticket is about to be made from `session` (the connection's): set its app data now. Return false to end the handshake with internal_error. */
+  readonly generate?: (session: Session) => boolean;
+  /** A ticket was opened (or failed to): decide. Returning USE/USE_RENEW for a failed status is an error (internal_error). */
+  readonly decrypt?: (info: TicketDecryptInfo) => TicketReturn;
+}
+
 /** What the handshake states read of the configuration (TlsContext implements it). */
 export interface HandshakeConfig {
   readonly provider: CryptoProvider;
@@ -110,4 +132,10 @@ export interface HandshakeConfig {
   readonly sessionStore: SessionStore | undefined;
   /** Server: how long a TLS 1.2 session stays resumable, in seconds. */
   readonly sessionLifetimeSeconds: number;
+  /** Server: seals and opens session tickets; undefined: no tickets are issued or accepted. */
+  readonly ticketCodec: TicketCodec | undefined;
+  /** Server: the ticket_lifetime of the tickets we issue, in seconds (at most 7 days, RFC 8446 §4.6.1). */
+  readonly ticketLifetimeSeconds: number;
+  /** Server: SSL_CTX_set_session_ticket_cb's callbacks. */
+  readonly sessionTicketCallbacks: SessionTicketCallbacks;
 }

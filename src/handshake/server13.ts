@@ -11,6 +11,7 @@ import {
   KeyShareClientExt,
   KeyShareHrrExt,
   KeyShareServerExt,
+  PreSharedKeyServerExt,
   RecordSizeLimitExt,
   ServerNameExt,
   SignatureAlgorithmsExt,
@@ -34,6 +35,7 @@ import {
   verifyFinished,
 } from './common13.js';
 import { verifyPeerChain } from './certs.js';
+import { choosePsk, type AcceptedPsk } from './server-psk.js';
 import { KeySchedule13 } from './keyschedule13.js';
 import { chooseScheme } from './sigschemes.js';
 import { expectOneOf, expectType, userCallback, type HandshakeContext, type HandshakeState } from './state.js';
@@ -129,6 +131,12 @@ export function chooseAlpn(cx: HandshakeContext, offered: readonly string[] | un
   return p;
 }
 
+function hashOf(cx: HandshakeContext, suite: SuiteInfo, data: Uint8Array): Uint8Array {
+  const h = cx.config.provider.hash(suite.hash);
+  h.update(data);
+  return h.digest();
+}
+
 /** A ClientHello for which we chose TLS 1.3 (server-hello.ts decides the version). */
 export function clientHello13(cx: HandshakeContext, msg: HandshakeMessage, ch: ClientHello): HandshakeState {
   const { choice, shares } = decide(cx, ch);
@@ -141,7 +149,8 @@ export function clientHello13(cx: HandshakeContext, msg: HandshakeMessage, ch: C
   if (share) {
     // We accept no 0-RTT: what the client sent under its early key is skipped (RFC 8446 §4.2.10).
     if (earlyData) cx.skipEarlyData('trial');
-    return serverHello(cx, transcript, ch, choice, share.keyExchange, false);
+    const psk = choosePsk(cx, ch, msg.raw, choice.suite, (t) => hashOf(cx, choice.suite, t));
+    return serverHello(cx, transcript, ch, choice, share.keyExchange, false, psk);
   }
   if (earlyData) cx.skipEarlyData('hrr');
   // RFC 8446 §4.1.4: no usable share: ask again for our group.
@@ -182,8 +191,10 @@ class ExpectClientHello2 implements HandshakeState {
     if (!shares || shares.length !== 1 || shares[0]!.group !== this.choice.group) {
       throw TlsError.illegal('second ClientHello must carry one share for the requested group');
     }
+    // RFC 8446 §4.2.11.2: after a HelloRetryRequest the binder covers message_hash, the HRR and this hello.
+    const psk = choosePsk(cx, ch, msg.raw, this.choice.suite, (t) => this.transcript.hashWith(t));
     this.transcript.add(msg.raw);
-    return serverHello(cx, this.transcript, ch, this.choice, shares[0]!.keyExchange, this.ccsSent);
+    return serverHello(cx, this.transcript, ch, this.choice, shares[0]!.keyExchange, this.ccsSent, psk);
   }
 }
 
@@ -223,6 +234,7 @@ function serverHello(
   choice: Choice,
   peerShare: Uint8Array,
   ccsSent: boolean,
+  psk: AcceptedPsk | undefined,
 ): HandshakeState {
   const provider = cx.config.provider;
   // Draw order (random, key share, then signature salt) is fixed for seeded replays.
@@ -233,6 +245,8 @@ function serverHello(
   const sh = new ServerHello(ProtocolVersion.TLSv1_2, random, ch.legacySessionId, suite.id, 0, [
     makeExtension(KeyShareServerExt, { group: choice.group, keyExchange: kx.publicKey }),
     makeExtension(SupportedVersionsServerExt, ProtocolVersion.TLSv1_3),
+    // RFC 8446 §4.2.11: pre_shared_key (the selected identity) is the last extension.
+    ...(psk ? [makeExtension(PreSharedKeyServerExt, psk.index)] : []),
   ]);
   send(cx, transcript, sh);
   Object.assign(cx.negotiated, {
@@ -242,21 +256,26 @@ function serverHello(
     alpn: choice.alpn,
     serverName: choice.serverName,
     peerRecordSizeLimit: choice.peerRecordSizeLimit,
+    resumed: psk !== undefined,
+    ...(psk ? { peerCertificates: psk.session.peerCertificates, renewTicket: psk.renew } : {}),
   });
-  const ks = new KeySchedule13(provider, suite.hash);
+  if (psk) cx.resumedSession(psk.session);
+  if (psk?.session.peerCertificates.length) verifyPeerChain(cx, psk.session.peerCertificates);
+  const ks = psk ? psk.ks : new KeySchedule13(provider, suite.hash);
   ks.toHandshake(shared);
   shared.fill(0);
   const hs = installHandshakeKeys(cx, ks, suite, transcript.hash());
   if (ch.legacySessionId.length > 0 && !ccsSent) cx.sendChangeCipherSpec();
   sendProtection(cx, suite, hs.server);
   send(cx, transcript, new EncryptedExtensions(encryptedExtensions(cx, ch, choice)));
-  const request = cx.config.requestCert;
+  // RFC 8446 §2.2: a PSK handshake has no CertificateRequest, Certificate or CertificateVerify.
+  const request = cx.config.requestCert && !psk;
   if (request) {
     const schemes = cx.config.signatureSchemes.filter((s) => s !== 0x0401 && s !== 0x0501 && s !== 0x0601);
     send(cx, transcript, new CertificateRequest13(new Uint8Array(0), [makeExtension(SignatureAlgorithmsExt, schemes)]));
   }
   const cert = cx.config.certificate!;
-  sendCertificateAndVerify(cx, transcript, cert.chain, cert.key, choice.scheme, new Uint8Array(0));
+  if (!psk) sendCertificateAndVerify(cx, transcript, cert.chain, cert.key, choice.scheme, new Uint8Array(0));
   sendFinished(cx, transcript, ks, hs.server);
   const app = deriveApplicationSecrets(cx, ks, transcript.hash());
   sendProtection(cx, suite, app.server);

@@ -31,6 +31,8 @@ export interface Negotiated {
   peerFinished?: Uint8Array;
   /** TLS 1.2: RFC 7627 extended master secret in use. */
   extendedMasterSecret?: boolean;
+  /** Server, TLS 1.3 resumption: the decrypt callback asked for a new ticket (USE_RENEW; the default). */
+  renewTicket?: boolean;
   /** TLS 1.2: the peer supports RFC 5746 secure renegotiation. */
   secureRenegotiation?: boolean;
 }
@@ -72,6 +74,8 @@ export interface HandshakeContext {
   keylog(label: string, secret: Uint8Array): void;
   /** The handshake is done: application data may flow. */
   finishHandshake(secrets: HandshakeSecrets): void;
+  /** Server: the session a TLS 1.3 PSK handshake resumed (the connection's session from now on). */
+  resumedSession(session: Session): void;
   /** Client: a session to keep (TLS 1.2, after the handshake; TLS 1.3 sessions come from tickets). */
   sessionReady(session: Session): void;
   /**

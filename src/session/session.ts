@@ -99,7 +99,6 @@ export class Session {
       const sessionId = r.vec8('sessionId', 0, 32).slice();
       const ems = r.u8('extendedMasterSecret');
       if (ems > 1) throw TlsError.decode('extendedMasterSecret must be 0 or 1');
-      if (ticket.length === 0 && sessionId.length === 0) throw TlsError.decode('neither a ticket nor a session id');
       const ticketAgeAdd = r.u32();
       const lifetimeSeconds = r.u32();
       const receivedAtMs = Number(r.u64());

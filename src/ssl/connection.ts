@@ -6,7 +6,7 @@ import type { SuiteInfo } from '../crypto/suites.js';
 import type { Negotiated } from '../handshake/state.js';
 import { Session } from '../session/session.js';
 import type { VerifyResult } from '../x509/verifier.js';
-import type { TlsContext } from './context.js';
+import { checkNumTickets, type TlsContext } from './context.js';
 import { Engine } from './engine.js';
 import type { ConnectionEvents } from './events.js';
 import type { PendingActions } from './pending.js';
@@ -273,6 +273,50 @@ export class Connection extends Emitter<ConnectionEvents> {
     return this.scheduleRenegotiation('renegotiateAbbreviated', 'abbreviated');
   }
 
+  /**
+   * SSL_set_num_tickets: the TLS 1.3 tickets this server sends after a full
+   * handshake (the context's value until then; default 2; 0 allowed). After
+   * a resumption one is sent, unless the decrypt callback says USE.
+   * @throws {RangeError} for a negative or non-integer count
+   */
+  setNumTickets(n: number): true {
+    this.#engine.tickets.numTickets = checkNumTickets(n, 'setNumTickets');
+    return true;
+  }
+
+  /** SSL_get_num_tickets. */
+  getNumTickets(): number {
+    return this.#engine.tickets.numTickets;
+  }
+
+  /**
+   * SSL_new_session_ticket: one more TLS 1.3 ticket, sent (with any others
+   * queued) by the next write or doHandshake, before that write's data. The
+   * 'newSession' event fires as each is generated. Returns true.
+   * @throws {TlsError} ERR_TLS_INVALID_STATE on a client, before the handshake, on TLS 1.2, after close, or without a ticket codec
+   */
+  newSessionTicket(): true {
+    this.throwIfFailed();
+    const e = this.#engine;
+    if (this.role !== 'server') throw TlsError.invalidState('newSessionTicket: servers only');
+    if (!e.trafficReady || e.handshaking) throw TlsError.invalidState('newSessionTicket: the handshake is not complete');
+    if (this.negotiated.version !== ProtocolVersion.TLSv1_3) throw TlsError.invalidState('newSessionTicket: TLS 1.3 only');
+    if (e.closeRequested) throw TlsError.invalidState('newSessionTicket: the connection is closed');
+    if (!this.config.ticketCodec) throw TlsError.invalidState('newSessionTicket: the context issues no tickets (ticketCodec: null)');
+    e.tickets.queued++;
+    return true;
+  }
+
+  /**
+   * SSL_get_session: this connection's session. A server's holds the ticket
+   * app data its tickets carry (set it in the generate callback, or before a
+   * ticket is made); a resumed server's is the session from the ticket. A
+   * client's is its latest (a TLS 1.2 session, or the last ticket's).
+   */
+  get session(): Session | undefined {
+    return this.role === 'server' ? this.#engine.tickets.template : this.#engine.offeredSession;
+  }
+
   /** SSL_renegotiate_pending: a renegotiation (or request) is scheduled and its ClientHello / HelloRequest not yet written. */
   renegotiatePending(): boolean {
     return this.#engine.pending.renegotiate !== null;
@@ -294,9 +338,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (typeof v !== 'boolean') throw new TypeError(`setPeerVerification: ${k} must be a boolean`);
       set[k] = v;
     }
-    const e = this.#engine;
-    const copy = Object.assign(Object.create(Object.getPrototypeOf(e.config) as object) as TlsContext, e.config, set);
-    e.config = Object.freeze(copy);
+    this.#engine.overrideConfig(set);
   }
 
   // ---- internals -------------------------------------------------------------

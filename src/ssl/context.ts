@@ -12,8 +12,11 @@ import {
   type HandshakeConfig,
   type RenegotiationPolicy,
   type SessionStore,
+  type SessionTicketCallbacks,
   type TlsLimits,
 } from '../handshake/config.js';
+import { MAX_TICKET_LIFETIME_SECONDS } from '../session/session.js';
+import { RotatingTicketCodec, type TicketCodec } from '../session/ticket-codec.js';
 import { MemorySessionCache } from '../session/cache.js';
 
 export { DEFAULT_LIMITS, DEFAULT_RENEGOTIATION, type AlpnSelect, type CertifiedKey, type RenegotiationPolicy, type SessionStore, type TlsLimits };
@@ -79,6 +82,12 @@ export interface TlsContextOptions {
   sessionStore?: SessionStore | null;
   /** Server: lifetime of the TLS 1.2 sessions it keeps, in seconds. Default 300 (node's sessionTimeout). */
   sessionLifetimeSeconds?: number;
+  /** Server: the session ticket codec; null for no tickets. Default a RotatingTicketCodec of its own. */
+  ticketCodec?: TicketCodec | null;
+  /** Server: ticket_lifetime of our tickets in seconds (1..604800). Default 7200 (OpenSSL's session timeout). */
+  ticketLifetimeSeconds?: number;
+  /** Server: TLS 1.3 tickets after a full handshake (SSL_CTX_set_num_tickets). Default 2. */
+  numTickets?: number;
 }
 
 /** The validated, defaulted configuration (SSL_CTX). Shared by many connections. */
@@ -109,6 +118,10 @@ export class TlsContext implements HandshakeConfig {
   readonly renegotiation: RenegotiationPolicy;
   readonly sessionStore: SessionStore | undefined;
   readonly sessionLifetimeSeconds: number;
+  readonly ticketCodec: TicketCodec | undefined;
+  readonly ticketLifetimeSeconds: number;
+  #numTickets: number;
+  #ticketCallbacks: SessionTicketCallbacks = {};
 
   constructor(options: TlsContextOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError('TlsContext: options must be an object');
@@ -179,6 +192,12 @@ export class TlsContext implements HandshakeConfig {
       throw new RangeError('TlsContext: sessionLifetimeSeconds must be a positive integer');
     }
     this.sessionStore = options.sessionStore === null ? undefined : (options.sessionStore ?? new MemorySessionCache({ nowMs: () => this.provider.nowMs() }));
+    this.ticketCodec = options.ticketCodec === null ? undefined : (options.ticketCodec ?? new RotatingTicketCodec({ provider: this.provider }));
+    this.ticketLifetimeSeconds = options.ticketLifetimeSeconds ?? 7200;
+    if (!Number.isInteger(this.ticketLifetimeSeconds) || this.ticketLifetimeSeconds < 1 || this.ticketLifetimeSeconds > MAX_TICKET_LIFETIME_SECONDS) {
+      throw new RangeError(`TlsContext: ticketLifetimeSeconds must be an integer in 1..${MAX_TICKET_LIFETIME_SECONDS}`);
+    }
+    this.#numTickets = checkNumTickets(options.numTickets ?? 2, 'TlsContext: numTickets');
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     for (const [name, value] of Object.entries(this.limits)) {
       if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
@@ -186,4 +205,35 @@ export class TlsContext implements HandshakeConfig {
       }
     }
   }
+
+  /** SSL_CTX_set_num_tickets: TLS 1.3 tickets after a full handshake, for connections made from now on. @throws {RangeError} */
+  setNumTickets(n: number): true {
+    this.#numTickets = checkNumTickets(n, 'setNumTickets');
+    return true;
+  }
+
+  /** SSL_CTX_get_num_tickets (default 2). */
+  getNumTickets(): number {
+    return this.#numTickets;
+  }
+
+  /** SSL_CTX_set_session_ticket_cb: `generate` and `decrypt`, either optional; replaces both. @throws {TypeError} */
+  setSessionTicketCallbacks(callbacks: SessionTicketCallbacks): true {
+    if (callbacks === null || typeof callbacks !== 'object') throw new TypeError('setSessionTicketCallbacks: callbacks must be an object');
+    for (const k of ['generate', 'decrypt'] as const) {
+      if (callbacks[k] !== undefined && typeof callbacks[k] !== 'function') throw new TypeError(`setSessionTicketCallbacks: ${k} must be a function`);
+    }
+    this.#ticketCallbacks = { ...callbacks };
+    return true;
+  }
+
+  get sessionTicketCallbacks(): SessionTicketCallbacks {
+    return this.#ticketCallbacks;
+  }
+}
+
+/** A ticket count: a non-negative integer (OpenSSL's size_t). */
+export function checkNumTickets(n: number, what: string): number {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff) throw new RangeError(`${what}: the number of tickets must be an integer in 0..65535`);
+  return n;
 }

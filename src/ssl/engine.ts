@@ -16,6 +16,7 @@ import { Outbox } from './outbox.js';
 import { PeerLimits } from './peer-limits.js';
 import { PendingActions } from './pending.js';
 import { Renegotiations } from './renegotiation.js';
+import { ServerTickets } from './server-tickets.js';
 import { sessionFromTicket } from './tickets.js';
 
 /**
@@ -53,6 +54,10 @@ export class Engine implements HandshakeContext, InboundSink {
   private appIn: Uint8Array[] = [];
   private appOut: Uint8Array[] = [];
   readonly renegotiations: Renegotiations;
+  /** Server: TLS 1.3 tickets (count, queue, template session). */
+  readonly tickets: ServerTickets;
+  private readonly baseConfig: TlsContext;
+  private overrides: Record<string | symbol, unknown> = {};
   /** The TLS 1.2 session of this connection (made by its last full handshake). */
   private currentSession: Session | undefined;
   /** Counters of what a peer may repeat; reset by application data. */
@@ -63,7 +68,7 @@ export class Engine implements HandshakeContext, InboundSink {
   private userMaxFragment = MAX_PLAINTEXT;
 
   constructor(
-    /** The context; setPeerVerification replaces it with a copy for this connection. */
+    /** The context as the states see it: the context itself, or a view with this connection's overrides. */
     public config: TlsContext,
     readonly role: 'client' | 'server',
     readonly serverName: string | undefined,
@@ -72,9 +77,29 @@ export class Engine implements HandshakeContext, InboundSink {
     /** Does anyone listen for this event (keylog and message lines are built only then)? */
     private readonly listening: (name: keyof ConnectionEvents) => boolean,
   ) {
+    this.baseConfig = config;
+    this.tickets = new ServerTickets(config.getNumTickets());
     this.repeats = new PeerLimits(config.limits);
     this.renegotiations = new Renegotiations(config.renegotiation, () => config.provider.nowMs());
     this.inbound = new Inbound(config.limits, this);
+  }
+
+  /**
+   * This connection's own values for some context fields (setPeerVerification):
+   * the states then see the context through a view that answers those fields
+   * and delegates the rest (methods bound to the context, for its private fields).
+   */
+  overrideConfig(fields: Partial<Record<'requestCert' | 'requireCert' | 'rejectUnauthorized', boolean>>): void {
+    const base = this.baseConfig;
+    const own: Record<string | symbol, unknown> = { ...this.overrides, ...fields };
+    this.overrides = own;
+    this.config = new Proxy(base, {
+      get(target, key) {
+        if (Object.hasOwn(own, key)) return own[key];
+        const v: unknown = Reflect.get(target, key);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
   }
 
   private raise<K extends keyof ConnectionEvents>(name: K, arg: ConnectionEvents[K]): void {
@@ -232,6 +257,10 @@ export class Engine implements HandshakeContext, InboundSink {
     this.handshaking = false;
     this.secrets = secrets;
     this.result = Object.freeze({ ...this.negotiated });
+    // RFC 8446 §4.6.1: our tickets right after the handshake; one after a resumption unless the decrypt callback said USE.
+    if (this.role === 'server' && this.result.version === ProtocolVersion.TLSv1_3) {
+      this.sendTickets(this.result.resumed ? (this.result.renewTicket === false ? 0 : 1) : this.tickets.numTickets);
+    }
     for (const d of this.appOut) this.sealApplication(d);
     this.appOut = [];
     this.raise('handshake', undefined);
@@ -249,11 +278,25 @@ export class Engine implements HandshakeContext, InboundSink {
     this.raise('keyUpdate', { direction: 'received', type: requested ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED });
   }
 
+  resumedSession(session: Session): void {
+    this.tickets.template = session;
+  }
+
+  private sendTickets(count: number): void {
+    for (const t of this.tickets.issue(this, this.secrets!.resumptionMaster!, count)) {
+      this.sendHandshake(encodeHandshake(t.message));
+      this.raise('newSession', t.session);
+    }
+  }
+
   ticketReceived(msg: HandshakeMessage): void {
     this.repeats.count('tickets');
     this.raise('ticket', msg);
     const session = sessionFromTicket(this, NewSessionTicket13.decode(msg.body), this.secrets!.resumptionMaster!);
-    if (session) this.raise('session', session);
+    if (session) {
+      this.currentSession = session;
+      this.raise('session', session);
+    }
   }
 
   /** The running handshake may turn out TLS 1.2 (chosen, or offered and not yet chosen). */
@@ -408,6 +451,12 @@ export class Engine implements HandshakeContext, InboundSink {
       p.answerKeyUpdate = false;
       p.keyUpdate = KeyUpdateType.NONE;
       this.raise('keyUpdate', { direction: 'sent', type });
+    }
+    // 4 (before 3 is harmless: 3 is TLS 1.2 only). Tickets asked for with newSessionTicket(), with a write.
+    if (this.tickets.queued > 0 && trigger === 'write') {
+      const n = this.tickets.queued;
+      this.tickets.queued = 0;
+      this.sendTickets(n);
     }
     // 3. a renegotiation we asked for (TLS 1.2), once no handshake is running.
     if (p.renegotiate !== null && !this.handshaking) {

@@ -33,8 +33,10 @@ export type ConnectionEvents = {
   message: MessageEvent;
   /** A NewSessionTicket arrived (client). */
   ticket: HandshakeMessage;
-  /** Client: a resumable session, made from a NewSessionTicket. */
+  /** Client: a resumable session, made from a NewSessionTicket (TLS 1.3) or at the end of a full handshake (TLS 1.2). */
   session: Session;
+  /** Server: a ticket was made for this session (as OpenSSL's new-session callback), as each is generated. */
+  newSession: Session;
 };
 
 /** An event the engine raised, delivered to listeners once the call that raised it is done. */

@@ -35,3 +35,4 @@ export function sessionFromTicket(
     peerCertificates: cx.negotiated.peerCertificates ?? [],
   });
 }
+

@@ -103,9 +103,10 @@ describe('RotatingTicketCodec: seal and open', () => {
     expect(counts.random).toBe(3);
   });
 
-  it('refuses to seal a session that would never open again, or a ticket over 65535 bytes', () => {
+  it('seals a server session (no ticket, no session id) that opens again; refuses a ticket over 65535 bytes', () => {
     const codec = codecAt(clock());
-    expect(() => codec.seal(makeSession({ ticket: new Uint8Array(0), sessionId: new Uint8Array(0) }))).toThrow(TypeError);
+    const serverSide = makeSession({ ticket: new Uint8Array(0), sessionId: new Uint8Array(0) });
+    expect(codec.open(codec.seal(serverSide)).session?.secret).toEqual(serverSide.secret);
     expect(() => codec.seal(makeSession({ peerCertificates: [new Uint8Array(40000), new Uint8Array(30000)] }))).toThrow(RangeError);
     expect(() => codec.seal({} as Session)).toThrow(TypeError);
   });

@@ -32,7 +32,8 @@ describe('queued handshake messages go out before application data queued after 
   });
 
   it('Connection: a scheduled KeyUpdate then a write: the KeyUpdate record comes first, under the old key', () => {
-    const p = fresh(chain);
+    // No tickets, so the server's first record under SERVER_TRAFFIC_SECRET_0 is the KeyUpdate (sequence 0).
+    const p = fresh(chain, {}, { numTickets: 0 });
     const serverSecrets = collectSecrets(p.server);
     handshake(p);
     p.server.keyUpdate(KeyUpdateType.NOT_REQUESTED);

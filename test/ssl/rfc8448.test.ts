@@ -162,6 +162,8 @@ describe('RFC 8448 §3: our server state machine, driven with the RFC ClientHell
       cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_CHACHA20_POLY1305_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384],
       groups: [G.x25519, G.secp256r1, G.secp384r1, G.secp521r1, G.ffdhe2048, G.ffdhe3072, G.ffdhe4096, G.ffdhe6144, G.ffdhe8192],
       advertiseGroups: 'always',
+      // The RFC's NewSessionTicket is sealed by its own server's key; ours would differ, and draws randomness.
+      numTickets: 0,
     });
     const server = new Connection(ctx, 'server');
     const keylog: string[] = [];
@@ -202,6 +204,7 @@ describe('RFC 8448 §3: our server state machine, driven with the RFC ClientHell
         certificate: { chain, key },
         groups: [G.x25519, G.secp256r1, G.secp384r1, G.secp521r1, G.ffdhe2048, G.ffdhe3072, G.ffdhe4096, G.ffdhe6144, G.ffdhe8192],
         advertiseGroups: 'always',
+        numTickets: 0,
       }),
       'server',
     );

@@ -1,0 +1,90 @@
+/**
+ * The TLS 1.3 server's side of resumption (RFC 8446 §4.2.11): open each
+ * offered ticket with the context's TicketCodec, let the decrypt callback
+ * (SSL_CTX_set_session_ticket_cb) decide, and take the first identity that
+ * is usable; then check its binder. One bad ticket never aborts the
+ * handshake by itself (it is skipped); a wrong binder on the chosen one does.
+ */
+import { constantTimeEqual } from '../common/bytes.js';
+import { ExtensionType as E, ProtocolVersion, PskKeyExchangeMode } from '../common/constants.js';
+import { AlertDescription, TlsError } from '../common/errors.js';
+import { suiteInfo, type SuiteInfo } from '../crypto/suites.js';
+import { findExtension } from '../messages/extensions.js';
+import type { ClientHello } from '../messages/hello.js';
+import { truncateClientHelloForBinders } from '../messages/hello.js';
+import { PreSharedKeyClientExt, PskKeyExchangeModesExt } from '../messages/index.js';
+import type { Session } from '../session/session.js';
+import { TicketStatus } from '../session/ticket-codec.js';
+import { TicketReturn, type TicketDecryptInfo } from './config.js';
+import { KeySchedule13 } from './keyschedule13.js';
+import { userCallback, type HandshakeContext } from './state.js';
+
+/** How far the client's idea of the ticket's age may stray from ours (RFC 8446 §8.3 leaves the window to us). */
+export const TICKET_AGE_TOLERANCE_MS = 60_000;
+
+/** The PSK the server resumes with. */
+export interface AcceptedPsk {
+  readonly index: number;
+  readonly session: Session;
+  readonly ks: KeySchedule13;
+  /** Issue a fresh ticket after this resumption (TLS 1.3 default; USE instead of USE_RENEW turns it off). */
+  readonly renew: boolean;
+}
+
+/** The decision for one ticket: the callback's, or OpenSSL's default for the status. */
+function decide(cx: HandshakeContext, info: TicketDecryptInfo): TicketReturn {
+  const cb = cx.config.sessionTicketCallbacks.decrypt;
+  if (!cb) {
+    if (info.status === TicketStatus.SUCCESS || info.status === TicketStatus.SUCCESS_RENEW) return TicketReturn.USE_RENEW;
+    return TicketReturn.IGNORE_RENEW;
+  }
+  const ret = userCallback('session ticket decrypt callback', () => cb(info));
+  if (!Object.values(TicketReturn).includes(ret)) throw TlsError.internal('session ticket decrypt callback returned an unknown value');
+  const success = info.status === TicketStatus.SUCCESS || info.status === TicketStatus.SUCCESS_RENEW;
+  // "It is an error for the callback to return this value if status has a value other than SUCCESS or SUCCESS_RENEW."
+  if ((ret === TicketReturn.USE || ret === TicketReturn.USE_RENEW) && !success) {
+    throw TlsError.internal('session ticket decrypt callback chose to use a ticket that did not decrypt');
+  }
+  if (ret === TicketReturn.ABORT) throw TlsError.internal('session ticket decrypt callback aborted the handshake');
+  return ret;
+}
+
+/** A session this handshake may resume: TLS 1.3, a suite of the chosen hash, within its lifetime and age window. */
+function usable(cx: HandshakeContext, session: Session, suite: SuiteInfo, obfuscatedAge: number): boolean {
+  const theirs = suiteInfo(session.cipherSuite);
+  if (session.version !== ProtocolVersion.TLSv1_3 || theirs?.version !== '1.3' || theirs.hash !== suite.hash) return false;
+  const now = cx.config.provider.nowMs();
+  const age = now - session.receivedAtMs;
+  if (age < 0 || age >= session.lifetimeSeconds * 1000) return false;
+  // RFC 8446 §4.2.11.1: the client's age is obfuscated_ticket_age - ticket_age_add (mod 2^32).
+  const claimed = (obfuscatedAge - session.ticketAgeAdd) >>> 0;
+  return Math.abs(claimed - age) <= TICKET_AGE_TOLERANCE_MS;
+}
+
+/**
+ * The first offered ticket we accept, with its binder checked, or undefined
+ * for a full handshake. `binderHash(truncated)` hashes the transcript before
+ * this ClientHello plus the ClientHello up to its binders.
+ * @throws {TlsError} decrypt_error for a wrong binder; internal_error from the callback rules
+ */
+export function choosePsk(cx: HandshakeContext, ch: ClientHello, raw: Uint8Array, suite: SuiteInfo, binderHash: (truncated: Uint8Array) => Uint8Array): AcceptedPsk | undefined {
+  const codec = cx.config.ticketCodec;
+  const offer = findExtension(ch.extensions, PreSharedKeyClientExt);
+  if (!codec || !offer) return undefined;
+  const modes = findExtension(ch.extensions, PskKeyExchangeModesExt);
+  // RFC 8446 §4.2.9: without psk_key_exchange_modes the server must not select a PSK; we do psk_dhe_ke only.
+  if (!modes?.includes(PskKeyExchangeMode.psk_dhe_ke) || !ch.extensions.some((e) => e.type === E.key_share)) return undefined;
+  for (const [index, identity] of offer.identities.entries()) {
+    const opened = codec.open(identity.identity);
+    const session = opened.status === TicketStatus.SUCCESS || opened.status === TicketStatus.SUCCESS_RENEW ? opened.session : undefined;
+    const ret = decide(cx, { session, keyName: opened.keyName, status: opened.status });
+    if (ret !== TicketReturn.USE && ret !== TicketReturn.USE_RENEW) continue;
+    if (!session || !usable(cx, session, suite, identity.obfuscatedTicketAge)) continue;
+    const ks = new KeySchedule13(cx.config.provider, suite.hash, session.secret);
+    // RFC 8446 §4.2.11.2: the binder of the chosen identity must verify, else abort.
+    const expected = ks.finishedVerifyData(ks.binderKey(false), binderHash(truncateClientHelloForBinders(raw)));
+    if (!constantTimeEqual(expected, offer.binders[index]!)) throw TlsError.alert(AlertDescription.decrypt_error, 'PSK binder does not verify');
+    return { index, session, ks, renew: ret === TicketReturn.USE_RENEW };
+  }
+  return undefined;
+}
