@@ -2,7 +2,9 @@
  * `npm run demo` (node dist/demo.js) and `puretls demo`: a server and a
  * client in one process on 127.0.0.1, with an in-memory certificate, showing
  * a TLS 1.3 handshake, data both ways, key updates in each direction and a
- * throughput figure, and saying plainly what is not built yet.
+ * throughput figure; then a TLS 1.2 connection with a full and an
+ * abbreviated renegotiation (demo-tls12.ts); and saying plainly what is not
+ * built yet.
  */
 import { once } from 'node:events';
 import { realpathSync } from 'node:fs';
@@ -12,52 +14,16 @@ import { nobleProvider } from '../crypto/noble.js';
 import { handshakeName } from '../messages/handshake.js';
 import type { KeyUpdateEvent, MessageEvent } from '../ssl/connection.js';
 import { generateSelfSigned } from './certgen.js';
-import { type CliIo, type CliSocket, connectionOf, coreFacts, errorText, tls12Supported, tlsConnect, tlsServer } from './session.js';
+import { STEP_TIMEOUT_MS, readBytes, withTimeout } from './demo-io.js';
+import { runTls12Demo } from './demo-tls12.js';
+import { type CliIo, type CliSocket, connectionOf, errorText, tlsConnect, tlsServer } from './session.js';
+import { coreFacts } from './summary.js';
 
-const STEP_TIMEOUT_MS = 5_000;
 const THROUGHPUT_BYTES = 16 * 1024 * 1024;
 const THROUGHPUT_BUDGET_MS = 3_000;
 
-function withTimeout<T>(p: Promise<T>, what: string, ms = STEP_TIMEOUT_MS): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`demo: timed out waiting for ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(t));
-}
-
 function kuName(t: KeyUpdateType): string {
   return t === KeyUpdateType.REQUESTED ? 'update_requested' : 'update_not_requested';
-}
-
-/** Resolves with the next `n` bytes of application data arriving on `sock`. */
-function readBytes(sock: CliSocket, n: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let got = 0;
-    const onData = (d: Buffer): void => {
-      parts.push(d);
-      got += d.length;
-      if (got >= n) {
-        cleanup();
-        resolve(Buffer.concat(parts));
-      }
-    };
-    const onEnd = (): void => {
-      cleanup();
-      reject(new Error(`demo: connection ended after ${got} of ${n} bytes`));
-    };
-    const cleanup = (): void => {
-      sock.off('data', onData);
-      sock.off('end', onEnd);
-      sock.off('error', onEnd);
-    };
-    sock.on('data', onData);
-    sock.on('end', onEnd);
-    sock.on('error', onEnd);
-  });
 }
 
 export async function runDemo(io: CliIo): Promise<void> {
@@ -76,20 +42,26 @@ export async function runDemo(io: CliIo): Promise<void> {
   say(`   ${cert.certDer.length} bytes DER; the client trusts exactly this certificate (ca option)`);
   say('');
 
-  // 2. server
-  let serverSock: CliSocket | null = null;
-  let resolveSecure!: (s: CliSocket) => void;
-  const serverSecure = new Promise<CliSocket>((resolve) => (resolveSecure = resolve));
+  // 2. server: its connections, in the order their handshakes complete
+  const serverSocks: CliSocket[] = [];
+  const secured: CliSocket[] = [];
+  const waiting: ((s: CliSocket) => void)[] = [];
+  const nextServerSocket = (): Promise<CliSocket> => new Promise((resolve) => {
+    const s = secured.shift();
+    if (s) resolve(s);
+    else waiting.push(resolve);
+  });
   const server = tlsServer(
-    { cert: cert.certPem, key: cert.keyPem, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' },
-    () => undefined,
+    { cert: cert.certPem, key: cert.keyPem, renegotiation: { acceptClientInitiated: true } },
+    (s) => serverSocks.push(s),
     (s) => {
-      serverSock = s;
-      resolveSecure(s);
+      const w = waiting.shift();
+      if (w) w(s);
+      else secured.push(s);
     },
   );
   const { host, port } = await server.listen(0, '127.0.0.1');
-  say(`== 2. Server listening on ${host}:${port} (TLS 1.3 only)`);
+  say(`== 2. Server listening on ${host}:${port} (TLS 1.2 and 1.3; accepts TLS 1.2 renegotiation from its clients)`);
   say('');
 
   let client: CliSocket | null = null;
@@ -106,7 +78,7 @@ export async function runDemo(io: CliIo): Promise<void> {
     const hsStart = Date.now();
     await withTimeout(once(c, 'secureConnect'), 'the handshake');
     const hsMs = Date.now() - hsStart;
-    const s = await withTimeout(serverSecure, 'the server side of the handshake');
+    const s = await withTimeout(nextServerSocket(), 'the server side of the handshake');
     clientConn?.off('message', onMsg);
     const cipher = c.getCipher();
     const facts = coreFacts(clientConn);
@@ -202,25 +174,25 @@ export async function runDemo(io: CliIo): Promise<void> {
     say(`   ${mib.toFixed(1)} MiB in ${ms} ms = ${((mib * 1000) / ms).toFixed(1)} MiB/s (${cipher?.standardName ?? cipher?.name}, one connection, encrypt + decrypt in this process)`);
     say('');
 
-    // 8. what is not built yet
-    say('== 8. Not built yet');
-    say(tls12Supported()
-      ? '   TLS 1.2 handshake with renegotiation: TLS 1.2 is available, renegotiation is not built yet (coming in a later issue)'
-      : '   TLS 1.2 handshake with renegotiation: not built yet (coming in a later issue)');
-    say('   resumed connection: server-side session tickets: not built yet (client-side resumption works against OpenSSL and node:tls servers)');
+    // 8-10. TLS 1.2, renegotiations
+    const next = await runTls12Demo({ port, ca: cert.certPem, nextServerSocket, say, section: 8 });
+
+    // 11. what is not built yet
+    say(`== ${next}. Not built yet`);
+    say('   ticket controls on the command line (-num_tickets, typed n) and post-handshake client authentication: not built yet (the server issues and accepts tickets)');
     say('');
 
-    // 9. close
+    // 12. close
     const serverEnded = once(s, 'end');
     c.end();
     await withTimeout(serverEnded, 'close_notify at the server');
     s.end();
     await withTimeout(once(c, 'close'), 'the client to close');
-    say('== 9. Closed: close_notify both ways');
+    say(`== ${next + 1}. Closed: close_notify both ways (the TLS 1.2 connection too)`);
     say(`   done in ${Date.now() - t0} ms`);
   } finally {
     client?.destroy();
-    (serverSock as CliSocket | null)?.destroy();
+    for (const s of serverSocks) s.destroy();
     await server.close();
   }
 }

@@ -1,40 +1,26 @@
 /**
  * `puretls s_client`: connect, print OpenSSL-like status lines after the
  * handshake, then copy stdin lines to the server and the server's data to
- * stdout. Lines `k` / `K` (key update), `R` / `r` (renegotiation) and `Q`
- * (quit) are commands unless -quiet, as in `openssl s_client`.
+ * stdout. Lines `k` / `K` (key update), `R` (renegotiation), `r`
+ * (abbreviated renegotiation, puretls's) and `Q` (quit) are commands unless
+ * -quiet, as in `openssl s_client` (see commands.ts).
  *
- * Sessions: -sess_in offers a stored session; -sess_out stores the latest
- * one each time a ticket arrives; -reconnect drops and reconnects 5 times
- * with the latest session (unlike OpenSSL 3.0's, after the first ticket has
- * arrived, so that TLS 1.3 connections can be resumed).
+ * Sessions: -sess_in offers a stored session (TLS 1.3 or 1.2); -sess_out
+ * stores the latest one each time one arrives (a TLS 1.3 ticket, a TLS 1.2
+ * full handshake); -reconnect drops and reconnects 5 times with the latest
+ * session (unlike OpenSSL 3.0's, after the first ticket has arrived, so
+ * that TLS 1.3 connections can be resumed).
  */
 import net from 'node:net';
 import type { Session } from '../session/session.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { CLIENT_FLAGS, UsageError, has, helpText, parseFlags, parseHostPort, readFileFlag, str } from './args.js';
 import { attachMsgTrace } from './msg.js';
-import {
-  CliError,
-  type CliIo,
-  type CliSocket,
-  type TlsOptions,
-  connectionOf,
-  coreFacts,
-  errorText,
-  openKeylog,
-  openSessionOut,
-  println,
-  readSessionFile,
-  readLines,
-  summaryLines,
-  ticketLines,
-  tlsConnect,
-  verifyReturn,
-  versionOptions,
-  applyCipherFlags,
-  sharedCommand,
-} from './session.js';
+import { sharedCommand, type CommandContext } from './commands.js';
+import { isTls13Session, openKeylog, openSessionOut, readSessionFile, ticketLines } from './sessfile.js';
+import { CliError, type CliIo, type CliSocket, type TlsOptions, connectionOf, errorText, println, readLines, tlsConnect } from './session.js';
+import { coreFacts, summaryLines, verifyReturn } from './summary.js';
+import { applyCipherFlags, renegotiationFlags, versionOptions } from './tls-flags.js';
 
 const CLOSE_GRACE_MS = 2_000;
 /** -reconnect: how many times (OpenSSL's). */
@@ -53,6 +39,8 @@ interface ClientPlan {
   sessOut?: (bytes: Uint8Array) => void;
   /** -reconnect */
   reconnect: boolean;
+  /** -no_renegotiation */
+  noRenegotiation: boolean;
 }
 
 /** Flags → what to do. Every user mistake is a UsageError here, before any IO. */
@@ -61,12 +49,14 @@ export function planClient(argv: readonly string[]): ClientPlan | 'help' {
   if (has(flags, 'help')) return 'help';
   const { host, port } = parseHostPort('connect', str(flags, 'connect') ?? '127.0.0.1:4433');
   if (port === 0) throw new UsageError(`-connect: bad port '0' (expected 1..65535)`);
+  const reneg = renegotiationFlags(flags, 'client');
   const options: TlsOptions = {
     host,
     port,
     // As openssl s_client: report the verification result, continue anyway.
     rejectUnauthorized: has(flags, 'verify_return_error'),
-    ...versionOptions(has(flags, 'tls1_2'), has(flags, 'tls1_3')),
+    ...versionOptions(flags),
+    renegotiation: reneg.policy,
   };
   const sni = str(flags, 'servername');
   if (sni !== undefined) {
@@ -100,6 +90,7 @@ export function planClient(argv: readonly string[]): ClientPlan | 'help' {
     quiet: has(flags, 'quiet'),
     msg: has(flags, 'msg'),
     reconnect: has(flags, 'reconnect'),
+    noRenegotiation: reneg.disabled,
     ...(keylogFile !== undefined ? { keylog: openKeylog(keylogFile) } : {}),
     ...(sessOut !== undefined ? { sessOut: openSessionOut('sess_out', sessOut) } : {}),
   };
@@ -161,7 +152,9 @@ function runConnection(plan: ClientPlan, io: CliIo, session: Uint8Array | undefi
     else err('puretls: -msg: this socket does not expose its Connection; no message trace');
   }
   if (plan.keylog) sock.on('keylog', plan.keylog);
-  if (conn && !quiet) conn.on('session', (s: Session) => ticketLines(s).forEach(out));
+  // A TLS 1.2 session comes with the handshake: its lines are the summary's.
+  if (conn && !quiet) conn.on('session', (s: Session) => (isTls13Session(s) ? ticketLines(s).forEach(out) : undefined));
+  const commands: CommandContext = { role: 'client', noRenegotiation: plan.noRenegotiation, out, err };
   let latest: Uint8Array | undefined;
 
   return new Promise<Uint8Array | undefined>((resolve, reject) => {
@@ -210,7 +203,7 @@ function runConnection(plan: ClientPlan, io: CliIo, session: Uint8Array | undefi
 
     const onLine = async (line: string): Promise<void> => {
       if (!quiet) {
-        const shared = sharedCommand(sock, line, err);
+        const shared = sharedCommand(sock, line, commands);
         if (shared) return shared;
         if (line === 'Q') {
           err('DONE');
@@ -236,7 +229,7 @@ function runConnection(plan: ClientPlan, io: CliIo, session: Uint8Array | undefi
           ...summaryLines(
             {
               protocol: sock.getProtocol(),
-              cipher: cipher?.standardName ?? cipher?.name ?? null,
+              cipher: cipher?.name ?? null,
               resumed: sock.isSessionReused(),
               alpn: sock.alpnProtocol || false,
               ...coreFacts(conn),
@@ -248,7 +241,8 @@ function runConnection(plan: ClientPlan, io: CliIo, session: Uint8Array | undefi
         for (const l of lines) out(l);
       }
       if (mode === 'drop') {
-        if (latest) dropSoon();
+        // TLS 1.2: the session comes with the handshake (released right after this event), or is the one resumed.
+        if (latest || sock.getProtocol() === 'TLSv1.2') dropSoon();
         else ticketTimer = setTimeout(close, TICKET_WAIT_MS);
         return;
       }

@@ -1,33 +1,21 @@
 /**
  * `puretls s_server`: listen, print OpenSSL-like lines per connection, write
  * what clients send to stdout and send stdin lines to the current (latest)
- * connection. Lines `k` / `K` (key update), `R` / `r` (renegotiation / hello
- * request), `n` (new session ticket), `q` (close the connection) and `Q`
- * (close and exit) are commands unless -quiet. `-www` answers HTTP GETs.
+ * connection. Lines `k` / `K` (key update), `R` / `r` (renegotiation: a
+ * HelloRequest), `n` (new session ticket), `q` (close the connection) and
+ * `Q` (close and exit) are commands unless -quiet (see commands.ts). As
+ * OpenSSL 3, client-initiated renegotiation is refused (a no_renegotiation
+ * warning) unless -client_renegotiation. `-www` answers HTTP GETs.
  */
 import { KeyUpdateType } from '../common/constants.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { SERVER_FLAGS, UsageError, has, helpText, intFlag, parseFlags, parseHostPort, readFileFlag, str } from './args.js';
 import { attachMsgTrace } from './msg.js';
-import {
-  CliError,
-  type CliIo,
-  type CliSocket,
-  type TlsOptions,
-  connectionOf,
-  coreFacts,
-  errorText,
-  newTicketCommand,
-  openKeylog,
-  println,
-  readLines,
-  summaryLines,
-  tlsServer,
-  verifyReturn,
-  versionOptions,
-  applyCipherFlags,
-  sharedCommand,
-} from './session.js';
+import { newTicketCommand, sharedCommand, type CommandContext } from './commands.js';
+import { openKeylog } from './sessfile.js';
+import { CliError, type CliIo, type CliSocket, type TlsOptions, connectionOf, errorText, println, readLines, tlsServer } from './session.js';
+import { coreFacts, summaryLines, verifyReturn } from './summary.js';
+import { applyCipherFlags, renegotiationFlags, versionOptions } from './tls-flags.js';
 import {
   type ConnectionInfo,
   badRequestResponse,
@@ -49,6 +37,8 @@ interface ServerPlan {
   www: boolean;
   naccept: number;
   verify: boolean;
+  /** -no_renegotiation */
+  noRenegotiation: boolean;
   keylog?: (line: string | Uint8Array) => void;
 }
 
@@ -56,9 +46,7 @@ interface ServerPlan {
 export function planServer(argv: readonly string[]): ServerPlan | 'help' {
   const flags = parseFlags('s_server', SERVER_FLAGS, argv);
   if (has(flags, 'help')) return 'help';
-  if (has(flags, 'client_renegotiation')) {
-    throw new UsageError('-client_renegotiation: renegotiation (TLS 1.2) is not implemented yet');
-  }
+  const reneg = renegotiationFlags(flags, 'server');
   const numTickets = str(flags, 'num_tickets');
   if (numTickets !== undefined && intFlag('num_tickets', numTickets, 0, 255) > 0) {
     throw new UsageError('-num_tickets: session tickets are not implemented yet (only -num_tickets 0 works)');
@@ -79,7 +67,8 @@ export function planServer(argv: readonly string[]): ServerPlan | 'help' {
     key,
     // -verify, as openssl s_server: report a client certificate's verification, do not refuse it.
     rejectUnauthorized: false,
-    ...versionOptions(has(flags, 'tls1_2'), has(flags, 'tls1_3')),
+    ...versionOptions(flags),
+    renegotiation: reneg.policy,
   };
   const caFile = str(flags, 'CAfile');
   if (caFile !== undefined) {
@@ -105,6 +94,7 @@ export function planServer(argv: readonly string[]): ServerPlan | 'help' {
     www: has(flags, 'www'),
     naccept: naccept !== undefined ? intFlag('naccept', naccept, 1, 2 ** 31) : Infinity,
     verify: options.requestCert === true,
+    noRenegotiation: reneg.disabled,
     ...(keylogFile !== undefined ? { keylog: openKeylog(keylogFile) } : {}),
   };
 }
@@ -125,7 +115,7 @@ export function connectionInfo(sock: CliSocket): ConnectionInfo {
   const subject = peerSubject(sock);
   return {
     protocol: sock.getProtocol(),
-    cipher: cipher?.standardName ?? cipher?.name ?? null,
+    cipher: cipher?.name ?? null,
     alpn: sock.alpnProtocol || false,
     peerSubject: subject,
     ...(subject !== null ? { peerVerified: sock.authorized, peerVerifyError: verifyReturn(sock.authorized, sock.authorizationError) } : {}),
@@ -133,6 +123,13 @@ export function connectionInfo(sock: CliSocket): ConnectionInfo {
     ...(facts.peerSignature ? { signatureScheme: facts.peerSignature } : {}),
     resumed: sock.isSessionReused(),
   };
+}
+
+/** TLS 1.2's lines: RFC 5746 and EMS, and -no_renegotiation's "Renegotiation is DISABLED". */
+function tls12Facts(sock: CliSocket, noRenegotiation: boolean): { secureRenegotiation?: boolean; extendedMasterSecret?: boolean; renegotiationDisabled?: boolean } {
+  const { secureRenegotiation, extendedMasterSecret } = coreFacts(connectionOf(sock));
+  if (secureRenegotiation === undefined) return {};
+  return { secureRenegotiation, ...(extendedMasterSecret !== undefined ? { extendedMasterSecret } : {}), renegotiationDisabled: noRenegotiation };
 }
 
 /** Serve one -www connection: read the request head, answer, close. */
@@ -193,6 +190,7 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
   const { quiet } = plan;
   const out = (line: string): void => println(io.stdout, line);
   const err = (line: string): void => println(io.stderr, line);
+  const commands: CommandContext = { role: 'server', noRenegotiation: plan.noRenegotiation, out, err };
 
   const live = new Set<CliSocket>();
   let current: CliSocket | null = null;
@@ -241,6 +239,7 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
           alpn: info.alpn,
           ...(info.group ? { group: info.group } : {}),
           ...(info.signatureScheme ? { peerSignature: info.signatureScheme } : {}),
+          ...tls12Facts(sock, plan.noRenegotiation),
           peerSubject: info.peerSubject,
           ...(plan.verify ? { verify: info.peerSubject === null ? '0 (ok, no certificate sent)' : verifyReturn(sock.authorized, sock.authorizationError) } : {}),
         },
@@ -306,7 +305,7 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
     }
     const sock = current;
     if (!quiet) {
-      const shared = sharedCommand(sock, line, err);
+      const shared = sharedCommand(sock, line, commands);
       if (shared) return shared;
       if (line === 'n') return newTicketCommand(sock, err);
       if (line === 'q') {

@@ -21,6 +21,7 @@ import {
   RecordSizeLimitExt,
   RenegotiationInfoExt,
   ServerNameExt,
+  SessionTicketExt,
   SignatureAlgorithmsExt,
   SupportedGroupsExt,
   SupportedVersionsClientExt,
@@ -89,10 +90,12 @@ function pskOffer(cx: HandshakeContext): PskOffer | undefined {
   return { session, hash: suite.hash, ks: new KeySchedule13(cx.config.provider, suite.hash, session.secret) };
 }
 
-/** A TLS 1.2 session to resume by ID: its suite still offered, EMS if we require it (RFC 7627 §5.3). */
+/** A TLS 1.2 session to resume by ticket or ID: its suite still offered, EMS if we require it (RFC 7627 §5.3). */
 function session12Offer(cx: HandshakeContext): Session | undefined {
   const usable = usableSession(cx, '1.2');
-  if (!usable || usable.session.sessionId.length === 0 || !cx.config.cipherSuites.includes(usable.suite.id)) return undefined;
+  if (!usable || !cx.config.cipherSuites.includes(usable.suite.id)) return undefined;
+  const ticket = cx.config.sessionTickets && usable.session.ticket.length > 0;
+  if (usable.session.sessionId.length === 0 && !ticket) return undefined;
   if (cx.config.requireExtendedMasterSecret && !usable.session.extendedMasterSecret) return undefined;
   return usable.session;
 }
@@ -128,7 +131,7 @@ function offeredSuites(cx: HandshakeContext, tls13: boolean, tls12: boolean): nu
 
 export function buildClientHello(
   cx: HandshakeContext,
-  offer: Pick<Offer, 'random' | 'sessionId' | 'shares' | 'tls13' | 'tls12'>,
+  offer: Pick<Offer, 'random' | 'sessionId' | 'shares' | 'tls13' | 'tls12' | 'session12'>,
   cookie?: Uint8Array,
   psk?: PskOffer,
   priorHash?: (truncated: Uint8Array) => Uint8Array,
@@ -142,6 +145,8 @@ export function buildClientHello(
     exts.push(makeExtension(RenegotiationInfoExt, cx.previousFinished?.client ?? EMPTY));
     exts.push(makeExtension(ExtendedMasterSecretExt, undefined)); // RFC 7627
     exts.push(makeExtension(EcPointFormatsExt, [0])); // RFC 8422 §5.1.2: uncompressed
+    // RFC 5077 §3.2: the ticket of the session we offer, or empty to ask for one.
+    if (cfg.sessionTickets) exts.push(makeExtension(SessionTicketExt, offer.session12?.ticket ?? EMPTY));
   }
   exts.push(makeExtension(SupportedGroupsExt, [...cfg.groups]));
   exts.push(makeExtension(SignatureAlgorithmsExt, [...cfg.signatureSchemes]));
@@ -174,10 +179,12 @@ export function startClient(cx: HandshakeContext, resume = true): HandshakeState
   // Draw order (random, session id, key shares) is fixed so seeded runs replay exactly.
   const random = provider.randomBytes(32);
   const session12 = tls12 && resume ? session12Offer(cx) : undefined;
-  const sessionId = session12 ? session12.sessionId : tls13 && cx.config.middleboxCompat ? provider.randomBytes(32) : EMPTY;
+  // RFC 5077 §3.4: with a ticket, a fresh session ID that the server echoes when it resumes.
+  const byTicket = session12 !== undefined && cx.config.sessionTickets && session12.ticket.length > 0;
+  const sessionId = session12 && !byTicket ? session12.sessionId : byTicket || (tls13 && cx.config.middleboxCompat) ? provider.randomBytes(32) : EMPTY;
   const shares = tls13 ? cx.config.keyShareGroups.map((g) => provider.keyExchange(g)) : [];
   const psk = tls13 && resume ? pskOffer(cx) : undefined;
-  const ch = buildClientHello(cx, { random, sessionId, shares, tls13, tls12 }, undefined, psk);
+  const ch = buildClientHello(cx, { random, sessionId, shares, tls13, tls12, ...(session12 ? { session12 } : {}) }, undefined, psk);
   const transcript = new Transcript(provider);
   transcript.keepMessages();
   send(cx, transcript, ch);

@@ -14,9 +14,19 @@ import type { SuiteInfo } from '../crypto/suites.js';
 import { findExtension } from '../messages/extensions.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import type { ServerHello } from '../messages/hello.js';
-import { AlpnExt, EcPointFormatsExt, RecordSizeLimitExt, RenegotiationInfoExt } from '../messages/index.js';
-import { Certificate12, CertificateRequest12, ClientCertificateType, ClientKeyExchangeEcdhe, ServerHelloDone, ServerKeyExchangeEcdhe } from '../messages/messages12.js';
-import type { SendProtection } from '../record/protection.js';
+import { AlpnExt, EcPointFormatsExt, RecordSizeLimitExt, RenegotiationInfoExt, SessionTicketExt } from '../messages/index.js';
+import {
+  Certificate12,
+  CertificateRequest12,
+  ClientCertificateType,
+  ClientKeyExchangeEcdhe,
+  type NewSessionTicket12,
+  ServerHelloDone,
+  ServerKeyExchangeEcdhe,
+} from '../messages/messages12.js';
+import type { ReceiveProtection, SendProtection } from '../record/protection.js';
+import { Session } from '../session/session.js';
+import { ExpectNewSessionTicket12 } from './tickets12.js';
 import type { Offer } from './client-hello.js';
 import { verifyPeerChain } from './certs.js';
 import {
@@ -65,7 +75,8 @@ export function serverHello12(cx: HandshakeContext, msg: HandshakeMessage, sh: S
   const alpn = findExtension(sh.extensions, AlpnExt);
   if (alpn !== undefined && (alpn.length !== 1 || !offer.alpn.includes(alpn[0]!))) throw TlsError.illegal('server selected an ALPN protocol we did not offer');
   const session = offer.session12;
-  const resumed = session !== undefined && bytesEqual(sh.legacySessionIdEcho, session.sessionId);
+  // RFC 5246 §7.4.1.3, RFC 5077 §3.4: the server resumes by echoing the session ID we sent.
+  const resumed = session !== undefined && sh.legacySessionIdEcho.length > 0 && bytesEqual(sh.legacySessionIdEcho, offer.sessionId);
   Object.assign(cx.negotiated, {
     version: ProtocolVersion.TLSv1_2,
     suite,
@@ -77,7 +88,11 @@ export function serverHello12(cx: HandshakeContext, msg: HandshakeMessage, sh: S
   });
   transcript.start(suite.hash);
   transcript.add(msg.raw);
-  const core: Core12 = { transcript, suite, clientRandom: offer.random, serverRandom: sh.random, sessionId: sh.legacySessionIdEcho, extendedMasterSecret: ems };
+  const promised = findExtension(sh.extensions, SessionTicketExt);
+  // RFC 5077 §3.2: the server's session_ticket is empty (OpenSSL: decode_error otherwise).
+  if (promised !== undefined && promised.length > 0) throw TlsError.decode('ServerHello session_ticket must be empty');
+  const ticketExpected = promised !== undefined;
+  const core: Core12 = { transcript, suite, clientRandom: offer.random, serverRandom: sh.random, sessionId: sh.legacySessionIdEcho, extendedMasterSecret: ems, ticketExpected };
   if (!resumed) return new ExpectCertificate12(core);
   // RFC 5246 §7.4.1.3: a resumed session keeps its suite; RFC 7627 §5.3: and its EMS.
   if (session.cipherSuite !== suite.id) throw TlsError.illegal('server resumed the session with another cipher suite');
@@ -88,7 +103,18 @@ export function serverHello12(cx: HandshakeContext, msg: HandshakeMessage, sh: S
   keylog12(cx, ks);
   const keyed: Keyed12 = { ...core, ks };
   const keys = keys12(cx, ks);
-  return new ExpectChangeCipherSpec12(keys.receive, () => new ExpectServerFinished12(keyed, keys.send));
+  return serverFinishing(keyed, keys.receive, keys.send, session);
+}
+
+/**
+ * What ends the server's flight: [NewSessionTicket] (RFC 5077 §3.3, when its
+ * ServerHello promised one), ChangeCipherSpec, Finished. `sendKeys`: after a
+ * resumption our CCS and Finished follow; `resumed`: the session we resumed.
+ */
+function serverFinishing(core: Keyed12, receive: ReceiveProtection, sendKeys: SendProtection | undefined, resumed: Session | undefined): HandshakeState {
+  const ccs = (ticket?: NewSessionTicket12): HandshakeState =>
+    new ExpectChangeCipherSpec12(receive, () => new ExpectServerFinished12(core, sendKeys, resumed, ticket));
+  return core.ticketExpected ? new ExpectNewSessionTicket12(core, ccs) : ccs();
 }
 
 class ExpectCertificate12 implements HandshakeState {
@@ -175,7 +201,7 @@ class ExpectServerHelloDone implements HandshakeState {
     const keyed: Keyed12 = { ...this.core, ks };
     const keys = keys12(cx, ks);
     sendChangeCipherSpecAndFinished(cx, keyed, keys.send);
-    return new ExpectChangeCipherSpec12(keys.receive, () => new ExpectServerFinished12(keyed, undefined));
+    return serverFinishing(keyed, keys.receive, undefined, undefined);
   }
 
   /** The scheme we sign with, when our certificate fits the request (else we send an empty Certificate). */
@@ -197,13 +223,23 @@ class ExpectServerFinished12 implements HandshakeState {
   constructor(
     private readonly core: Keyed12,
     private readonly sendKeys: SendProtection | undefined,
+    private readonly resumed: Session | undefined,
+    private readonly ticket: NewSessionTicket12 | undefined,
   ) {}
 
   handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
     expectType(msg, H.finished, this.name);
     verifyFinished12(cx, this.core, msg);
     if (this.sendKeys) sendChangeCipherSpecAndFinished(cx, this.core, this.sendKeys);
-    else if (this.core.sessionId.length > 0) cx.sessionReady(session12(cx, this.core, SESSION12_LIFETIME_SECONDS));
+    const ticket = this.ticket?.ticket ?? new Uint8Array(0);
+    // RFC 5077 §3.3: the lifetime hint in seconds; 0 means unspecified.
+    const lifetime = this.ticket?.lifetimeHint || SESSION12_LIFETIME_SECONDS;
+    if (this.resumed === undefined && (this.core.sessionId.length > 0 || ticket.length > 0)) {
+      cx.sessionReady(session12(cx, this.core, lifetime, ticket));
+    } else if (this.resumed !== undefined && ticket.length > 0) {
+      // A renewed ticket for the session we resumed.
+      cx.sessionReady(new Session({ ...this.resumed, ticket: ticket.slice(), lifetimeSeconds: lifetime, receivedAtMs: cx.config.provider.nowMs() }));
+    }
     finish12(cx, this.core);
     return new ExpectTraffic12();
   }

@@ -33,6 +33,8 @@ export interface Core12 {
   readonly serverRandom: Uint8Array;
   readonly sessionId: Uint8Array;
   readonly extendedMasterSecret: boolean;
+  /** RFC 5077: the server announced (or sends) a NewSessionTicket in this handshake. */
+  readonly ticketExpected?: boolean;
 }
 
 /** A Core12 with its master secret. */
@@ -149,12 +151,12 @@ export function checkSameIdentity(cx: HandshakeContext, chain: readonly Uint8Arr
 }
 
 /** The session a full TLS 1.2 handshake made (session-ID resumption). */
-export function session12(cx: HandshakeContext, core: Keyed12, lifetimeSeconds: number): Session {
+export function session12(cx: HandshakeContext, core: Keyed12, lifetimeSeconds: number, ticket: Uint8Array = EMPTY): Session {
   return new Session({
     version: ProtocolVersion.TLSv1_2,
     cipherSuite: core.suite.id,
     secret: core.ks.masterSecret,
-    ticket: EMPTY,
+    ticket: ticket.slice(),
     sessionId: core.sessionId.slice(),
     extendedMasterSecret: core.extendedMasterSecret,
     ticketAgeAdd: 0,

@@ -132,6 +132,8 @@ export interface HandshakeConfig {
   readonly sessionStore: SessionStore | undefined;
   /** Server: how long a TLS 1.2 session stays resumable, in seconds. */
   readonly sessionLifetimeSeconds: number;
+  /** TLS 1.2 RFC 5077 tickets (OpenSSL's SSL_OP_NO_TICKET when false): a client offers the extension, a server issues and accepts them. */
+  readonly sessionTickets: boolean;
   /** Server: seals and opens session tickets; undefined: no tickets are issued or accepted. */
   readonly ticketCodec: TicketCodec | undefined;
   /** Server: the ticket_lifetime of the tickets we issue, in seconds (at most 7 days, RFC 8446 §4.6.1). */

@@ -31,11 +31,16 @@ export interface AcceptedPsk {
   readonly renew: boolean;
 }
 
-/** The decision for one ticket: the callback's, or OpenSSL's default for the status. */
-function decide(cx: HandshakeContext, info: TicketDecryptInfo): TicketReturn {
+/**
+ * The decision for one ticket: the callback's, or OpenSSL's default for the
+ * status: a failed ticket is ignored and a new one issued (IGNORE_RENEW); a
+ * good one is used, renewed in TLS 1.3 always, in TLS 1.2 only on SUCCESS_RENEW.
+ */
+export function decideTicket(cx: HandshakeContext, info: TicketDecryptInfo, tls13: boolean): TicketReturn {
   const cb = cx.config.sessionTicketCallbacks.decrypt;
   if (!cb) {
-    if (info.status === TicketStatus.SUCCESS || info.status === TicketStatus.SUCCESS_RENEW) return TicketReturn.USE_RENEW;
+    if (info.status === TicketStatus.SUCCESS) return tls13 ? TicketReturn.USE_RENEW : TicketReturn.USE;
+    if (info.status === TicketStatus.SUCCESS_RENEW) return TicketReturn.USE_RENEW;
     return TicketReturn.IGNORE_RENEW;
   }
   const ret = userCallback('session ticket decrypt callback', () => cb(info));
@@ -77,7 +82,7 @@ export function choosePsk(cx: HandshakeContext, ch: ClientHello, raw: Uint8Array
   for (const [index, identity] of offer.identities.entries()) {
     const opened = codec.open(identity.identity);
     const session = opened.status === TicketStatus.SUCCESS || opened.status === TicketStatus.SUCCESS_RENEW ? opened.session : undefined;
-    const ret = decide(cx, { session, keyName: opened.keyName, status: opened.status });
+    const ret = decideTicket(cx, { session, keyName: opened.keyName, status: opened.status }, true);
     if (ret !== TicketReturn.USE && ret !== TicketReturn.USE_RENEW) continue;
     if (!session || !usable(cx, session, suite, identity.obfuscatedTicketAge)) continue;
     const ks = new KeySchedule13(cx.config.provider, suite.hash, session.secret);

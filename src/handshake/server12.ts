@@ -22,6 +22,7 @@ import {
   ExtendedMasterSecretExt,
   RenegotiationInfoExt,
   ServerNameExt,
+  SessionTicketExt,
   SignatureAlgorithmsExt,
   SupportedGroupsExt,
 } from '../messages/index.js';
@@ -52,6 +53,7 @@ import { chooseAlpn } from './server13.js';
 import { chooseScheme, curveGroup } from './sigschemes.js';
 import { expectType, type HandshakeContext, type HandshakeState } from './state.js';
 import { ExpectTraffic12 } from './traffic12.js';
+import { planTickets12, sendTicket12 } from './tickets12.js';
 import { Transcript } from './transcript.js';
 
 
@@ -111,16 +113,22 @@ function decide12(cx: HandshakeContext, ch: ClientHello): Choice12 {
   return { suite, group, scheme, alpn, serverName, ems, pointFormats: formats !== undefined };
 }
 
-/** A cached session this ClientHello may resume (RFC 5246 §7.4.1.2, RFC 7627 §5.3, RFC 6066 §3), else undefined. */
+/** May this ClientHello resume `s` (RFC 5246 §7.4.1.2, RFC 7627 §5.3, RFC 6066 §3)? */
+function fits(cx: HandshakeContext, ch: ClientHello, choice: Choice12, s: Session): boolean {
+  if (s.version !== ProtocolVersion.TLSv1_2 || !ch.cipherSuites.includes(s.cipherSuite) || !cx.config.cipherSuites.includes(s.cipherSuite)) return false;
+  if (s.extendedMasterSecret !== choice.ems || s.serverName !== choice.serverName) return false;
+  // A session made without a client certificate does not satisfy a server that requires one, nor
+  // a renegotiation started to ask for one (node's renegotiate({ requestCert: true })).
+  if (s.peerCertificates.length > 0) return true;
+  return !cx.config.requireCert && !(cx.config.requestCert && cx.previous !== undefined);
+}
+
+/** A cached session this ClientHello's session ID names and may resume, else undefined. */
 function resumable(cx: HandshakeContext, ch: ClientHello, choice: Choice12): Session | undefined {
   const store = cx.config.sessionStore;
   if (!store || ch.legacySessionId.length === 0) return undefined;
   const s = store.get(ch.legacySessionId);
-  if (!s || s.version !== ProtocolVersion.TLSv1_2 || !ch.cipherSuites.includes(s.cipherSuite) || !cx.config.cipherSuites.includes(s.cipherSuite)) return undefined;
-  if (s.extendedMasterSecret !== choice.ems || s.serverName !== choice.serverName) return undefined;
-  // A session made without a client certificate does not satisfy a server that requires one.
-  if (cx.config.requireCert && s.peerCertificates.length === 0) return undefined;
-  return s;
+  return s && fits(cx, ch, choice, s) ? s : undefined;
 }
 
 /** A ClientHello for which we chose TLS 1.2. */
@@ -128,13 +136,16 @@ export function clientHello12(cx: HandshakeContext, msg: HandshakeMessage, ch: C
   const info = findExtension(ch.extensions, RenegotiationInfoExt);
   const secure = checkRenegotiationInfo(cx, info, ch.cipherSuites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV));
   const choice = decide12(cx, ch);
-  const session = resumable(cx, ch, choice);
+  // RFC 5077 §3.4: a usable ticket wins over the session ID (which then only identifies the answer).
+  const plan = planTickets12(cx, ch, (s) => fits(cx, ch, choice, s));
+  const session = plan.session ?? resumable(cx, ch, choice);
   const provider = cx.config.provider;
   // Draw order (random, session id, key share, signature) is fixed for seeded replays.
   const random = provider.randomBytes(32);
   // RFC 8446 §4.1.3: a server that speaks TLS 1.3 marks a TLS 1.2 answer.
   if (cx.config.maxVersion >= ProtocolVersion.TLSv1_3) random.set(DOWNGRADE_TLS12, 24);
-  const sessionId = session ? ch.legacySessionId : cx.config.sessionStore ? provider.randomBytes(32) : EMPTY;
+  // A session that a ticket carries needs no ID (OpenSSL sends none then); else one for our cache.
+  const sessionId = session ? ch.legacySessionId : cx.config.sessionStore && !plan.issue ? provider.randomBytes(32) : EMPTY;
   const suite = session ? suiteInfo(session.cipherSuite)! : choice.suite;
   Object.assign(cx.negotiated, {
     version: ProtocolVersion.TLSv1_2,
@@ -149,8 +160,10 @@ export function clientHello12(cx: HandshakeContext, msg: HandshakeMessage, ch: C
   transcript.keepMessages();
   transcript.start(suite.hash);
   transcript.add(msg.raw);
-  send(cx, transcript, new ServerHello(ProtocolVersion.TLSv1_2, random, sessionId, suite.id, 0, serverHelloExtensions(cx, ch, choice, secure)));
-  const core: Core12 = { transcript, suite, clientRandom: ch.random, serverRandom: random, sessionId, extendedMasterSecret: choice.ems };
+  const exts = serverHelloExtensions(cx, ch, choice, secure);
+  if (plan.issue) exts.push(makeExtension(SessionTicketExt, EMPTY)); // RFC 5077 §3.2: a NewSessionTicket follows
+  send(cx, transcript, new ServerHello(ProtocolVersion.TLSv1_2, random, sessionId, suite.id, 0, exts));
+  const core: Core12 = { transcript, suite, clientRandom: ch.random, serverRandom: random, sessionId, extendedMasterSecret: choice.ems, ticketExpected: plan.issue };
   if (session) return resume(cx, core, session);
   return fullHandshake(cx, core, choice);
 }
@@ -169,6 +182,8 @@ function serverHelloExtensions(cx: HandshakeContext, ch: ClientHello, choice: Ch
 function resume(cx: HandshakeContext, core: Core12, session: Session): HandshakeState {
   // The client's certificates are judged again by today's verifier and policy.
   if (session.peerCertificates.length > 0) verifyPeerChain(cx, session.peerCertificates);
+  cx.setServerSession(session);
+  if (core.ticketExpected) sendTicket12(cx, core, session);
   const ks = KeySchedule12.fromMaster(cx.config.provider, core.suite, session.secret, core, core.extendedMasterSecret);
   keylog12(cx, ks);
   const keyed: Keyed12 = { ...core, ks };
@@ -281,10 +296,12 @@ class ExpectClientFinished12 implements HandshakeState {
     expectType(msg, H.finished, this.name);
     verifyFinished12(cx, this.core, msg);
     if (this.sendKeys) {
+      const session = session12(cx, this.core, cx.config.sessionLifetimeSeconds);
+      cx.setServerSession(session);
+      // RFC 5077 §3.3: the ticket goes before our ChangeCipherSpec.
+      if (this.core.ticketExpected) sendTicket12(cx, this.core, session);
       sendChangeCipherSpecAndFinished(cx, this.core, this.sendKeys);
-      if (this.core.sessionId.length > 0) {
-        cx.config.sessionStore?.put(session12(cx, this.core, cx.config.sessionLifetimeSeconds));
-      }
+      if (this.core.sessionId.length > 0) cx.config.sessionStore?.put(session);
     }
     finish12(cx, this.core);
     return new ExpectTraffic12();

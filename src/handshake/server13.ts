@@ -259,7 +259,7 @@ function serverHello(
     resumed: psk !== undefined,
     ...(psk ? { peerCertificates: psk.session.peerCertificates, renewTicket: psk.renew } : {}),
   });
-  if (psk) cx.resumedSession(psk.session);
+  if (psk) cx.setServerSession(psk.session);
   if (psk?.session.peerCertificates.length) verifyPeerChain(cx, psk.session.peerCertificates);
   const ks = psk ? psk.ks : new KeySchedule13(provider, suite.hash);
   ks.toHandshake(shared);

@@ -74,8 +74,8 @@ export interface HandshakeContext {
   keylog(label: string, secret: Uint8Array): void;
   /** The handshake is done: application data may flow. */
   finishHandshake(secrets: HandshakeSecrets): void;
-  /** Server: the session a TLS 1.3 PSK handshake resumed (the connection's session from now on). */
-  resumedSession(session: Session): void;
+  /** Server: the connection's session (SSL_get_session): the resumed one, or the one a full handshake made; tickets seal copies of it. */
+  setServerSession(session: Session): void;
   /** Client: a session to keep (TLS 1.2, after the handshake; TLS 1.3 sessions come from tickets). */
   sessionReady(session: Session): void;
   /**

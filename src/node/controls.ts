@@ -279,12 +279,28 @@ export abstract class SocketControls extends Duplex {
    */
   renegotiate(options: RenegotiateOptions, callback?: RenegotiateCallback): boolean | undefined {
     checkRenegotiateArgs(options, callback);
+    return this.startRenegotiation('full', options, callback);
+  }
+
+  /**
+   * puretls (SSL_renegotiate_abbreviated): as renegotiate({}, callback), but
+   * a client offers the current session, so that the server may resume it
+   * (an abbreviated handshake: no certificates, no key exchange; the
+   * Finished messages change). On a server, the same as renegotiate({}).
+   * The socket's requestCert / rejectUnauthorized stay as they are.
+   */
+  renegotiateAbbreviated(callback?: RenegotiateCallback): boolean | undefined {
+    checkRenegotiateArgs({}, callback);
+    return this.startRenegotiation('abbreviated', {}, callback);
+  }
+
+  private startRenegotiation(kind: 'full' | 'abbreviated', options: RenegotiateOptions, callback?: RenegotiateCallback): boolean | undefined {
     if (this.destroyed) return undefined;
     const conn = this.conn;
     let err: Error | undefined;
     if (!conn || !this.established) err = notEstablished();
     else if (conn.protocol !== 'TLSv1.2') err = wrongSslVersion();
-    else err = this.scheduleRenegotiation(conn, nextVerification(this.verification, options));
+    else err = this.scheduleRenegotiation(conn, kind, nextVerification(this.verification, options));
     if (err) {
       if (callback) process.nextTick(callback, err);
       return false;
@@ -295,10 +311,11 @@ export abstract class SocketControls extends Duplex {
   }
 
   /** Schedule it in the core (joining one already scheduled or running); the error if the core refuses. */
-  private scheduleRenegotiation(conn: Connection, next: PeerVerification): Error | undefined {
+  private scheduleRenegotiation(conn: Connection, kind: 'full' | 'abbreviated', next: PeerVerification): Error | undefined {
     if (conn.handshaking || conn.renegotiatePending()) return undefined;
     try {
-      conn.renegotiate();
+      if (kind === 'abbreviated') conn.renegotiateAbbreviated();
+      else conn.renegotiate();
     } catch (e) {
       return e instanceof Error ? e : new Error(String(e));
     }

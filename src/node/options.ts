@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import { ProtocolVersion } from '../common/constants.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import type { TlsLimits } from '../ssl/context.js';
+import type { RenegotiationPolicy, TlsLimits } from '../ssl/context.js';
 import type { PeerCertificate, SecureContext } from './secure-context.js';
 
 /** A PEM string or buffer (DER is accepted where noted). */
@@ -21,6 +21,8 @@ export type AlpnOption = readonly string[] | Uint8Array | readonly Uint8Array[];
  * UNSUPPORTED_OPTIONS), never ignored.
  */
 export interface SecureContextOptions {
+  /** OpenSSL SSL_OP_* flags: only 0 or crypto.constants.SSL_OP_NO_TICKET (no TLS 1.2 tickets); any other value is refused. */
+  secureOptions?: number;
   /** Trust anchors. Default: node's `tls.rootCertificates`. */
   ca?: CaOption;
   /** Our certificate chain, PEM (leaf first); an array of one chain is accepted. */
@@ -66,6 +68,24 @@ export interface SecureContextOptions {
   provider?: CryptoProvider;
   /** puretls: limits on what a peer may repeat. */
   limits?: Partial<TlsLimits>;
+  /**
+   * puretls: the TLS 1.2 renegotiation policy (RFC 5746), over the defaults:
+   * - `acceptClientInitiated` (server): accept a renegotiation the client
+   *   starts; otherwise answer with a no_renegotiation warning. Default true
+   *   on a server, as node (false is OpenSSL 3's default).
+   * - `refuseServerInitiated` (client): answer a server's HelloRequest with
+   *   a no_renegotiation warning instead of renegotiating. Default false.
+   * - `maxPerWindow` / `windowSeconds`: renegotiations the peer may start
+   *   within that many seconds; one more fails the connection (a server's:
+   *   node's tls.CLIENT_RENEG_LIMIT, 3, per tls.CLIENT_RENEG_WINDOW, 600).
+   * - `maxPerConnection`: renegotiations the peer may start on one
+   *   connection (a server's default: no limit, as node; a client's: 100).
+   * Counts and seconds are non-negative integers (Infinity: no limit).
+   * Renegotiations we start (renegotiate()) are not counted. With a
+   * `secureContext`, that context's policy applies.
+   * @throws {TypeError} a field of the wrong type, or an unknown field; {RangeError} a bad number
+   */
+  renegotiation?: Partial<RenegotiationPolicy>;
 }
 
 /** Options of `connect()` / a client `TlsSocket`, as node:tls's. */
@@ -231,9 +251,13 @@ const DEFAULT_METHODS = ['TLS_method', 'TLS_client_method', 'TLS_server_method',
  * ciphers, ciphersuites, sigalgs, ecdhCurve, honorCipherOrder, minVersion,
  * maxVersion, servername, checkServerIdentity, rejectUnauthorized,
  * requestCert, ALPNProtocols, ALPNCallback, SNICallback, session,
- * secureContext, handshakeTimeout, sessionTimeout, sessionIdContext. Accepted and ignored (IGNORED_OPTIONS):
+ * secureContext, handshakeTimeout, sessionTimeout, sessionIdContext, and
+ * puretls's own provider, limits, renegotiation. Accepted and ignored (IGNORED_OPTIONS):
  * enableTrace.
  */
+/** OpenSSL's SSL_OP_NO_TICKET (node's crypto.constants.SSL_OP_NO_TICKET): no TLS 1.2 session tickets. */
+export const SSL_OP_NO_TICKET = 0x4000;
+
 export const UNSUPPORTED_OPTIONS: Readonly<Record<string, UnsupportedOption>> = {
   allowPartialTrustChain: { scopes: ALL_SCOPES, why: 'intermediate certificates as trust anchors', accepts: (v) => v === false },
   clientCertEngine: { scopes: ALL_SCOPES, why: 'OpenSSL engines' },
@@ -242,7 +266,11 @@ export const UNSUPPORTED_OPTIONS: Readonly<Record<string, UnsupportedOption>> = 
   pfx: { scopes: ALL_SCOPES, why: 'PKCS#12 is not read; pass cert and key (PEM or DER)' },
   privateKeyEngine: { scopes: ALL_SCOPES, why: 'OpenSSL engines' },
   privateKeyIdentifier: { scopes: ALL_SCOPES, why: 'OpenSSL engines' },
-  secureOptions: { scopes: ALL_SCOPES, why: "OpenSSL's SSL_OP_* flags are not interpreted", accepts: (v) => v === 0 },
+  secureOptions: {
+    scopes: ALL_SCOPES,
+    why: "of OpenSSL's SSL_OP_* flags only SSL_OP_NO_TICKET is interpreted",
+    accepts: (v) => v === 0 || v === SSL_OP_NO_TICKET,
+  },
   secureProtocol: {
     scopes: ALL_SCOPES,
     why: `only ${DEFAULT_METHODS.join(', ')} (the default) are accepted; use minVersion/maxVersion`,
@@ -316,6 +344,47 @@ export function parseAlpn(value: unknown): string[] | undefined {
   }
   for (const n of names) if (n.length === 0 || n.length > 255) fail('entries must be 1..255 bytes');
   return names.length > 0 ? names : undefined;
+}
+
+const RENEGOTIATION_FLAGS = ['acceptClientInitiated', 'refuseServerInitiated'] as const;
+const RENEGOTIATION_COUNTS = ['maxPerConnection', 'maxPerWindow', 'windowSeconds'] as const;
+
+/**
+ * puretls's `renegotiation` option, checked field by field (undefined fields
+ * are absent); Infinity becomes Number.MAX_SAFE_INTEGER (no limit).
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE naming the field; ERR_INVALID_ARG_VALUE for an unknown field
+ * @throws {RangeError} ERR_OUT_OF_RANGE naming the field, for a count that is not a non-negative integer
+ */
+export function parseRenegotiation(value: unknown): Partial<RenegotiationPolicy> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalidArgType('renegotiation', 'an object', value);
+  const given = value as Record<string, unknown>;
+  const known: readonly string[] = [...RENEGOTIATION_FLAGS, ...RENEGOTIATION_COUNTS];
+  const unknown = Object.keys(given).find((k) => !known.includes(k));
+  if (unknown !== undefined) {
+    throw codedError(new TypeError(`The "renegotiation" option has an unknown field '${unknown}' (known: ${known.join(', ')})`), 'ERR_INVALID_ARG_VALUE');
+  }
+  const out: { -readonly [K in keyof RenegotiationPolicy]?: RenegotiationPolicy[K] } = {};
+  for (const k of RENEGOTIATION_FLAGS) {
+    const v = given[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'boolean') throw invalidArgType(`renegotiation.${k}`, 'a boolean', v);
+    out[k] = v;
+  }
+  for (const k of RENEGOTIATION_COUNTS) {
+    const v = given[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number') throw invalidArgType(`renegotiation.${k}`, 'a number', v);
+    if (v === Infinity) {
+      out[k] = Number.MAX_SAFE_INTEGER;
+      continue;
+    }
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw codedError(new RangeError(`The value of "renegotiation.${k}" is out of range. It must be a non-negative integer or Infinity. Received ${String(v)}`), 'ERR_OUT_OF_RANGE');
+    }
+    out[k] = v;
+  }
+  return out;
 }
 
 /** A positive timeout in ms, or undefined. */

@@ -9,7 +9,7 @@ import { AlertDescription, TlsError } from '../common/errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nobleProvider } from '../crypto/noble.js';
 import { ProtocolVersion } from '../common/constants.js';
-import { TlsContext, type AlpnSelect, type CertifiedKey, type TlsLimits } from '../ssl/context.js';
+import { TlsContext, type AlpnSelect, type CertifiedKey, type RenegotiationPolicy, type TlsLimits } from '../ssl/context.js';
 import { parseCertificate, type DetailedCertificate } from '../x509/certificate.js';
 import { caFromOption, DefaultVerifier, type DefaultVerifyResult } from '../x509/default-verifier.js';
 import { checkServerIdentity, HostnameMismatchError } from '../x509/hostname.js';
@@ -18,7 +18,7 @@ import { isPem, pemDecode } from '../x509/pem.js';
 import type { CertificateVerifier, VerifyContext } from '../x509/verifier.js';
 import { DEFAULT_TLS12_SUITES, DEFAULT_TLS13_SUITES, noTls12Suite, parseCiphers, parseCipherSuites } from './ciphers.js';
 import { parseGroups, parseSigalgs } from './algorithms.js';
-import { codedError, invalidArgType, parseVersion, refuseUnsupportedOptions, type PemInput, type SecureContextOptions } from './options.js';
+import { codedError, invalidArgType, parseRenegotiation, parseVersion, refuseUnsupportedOptions, SSL_OP_NO_TICKET, type PemInput, type SecureContextOptions } from './options.js';
 import { nodeRenegotiationPolicy } from './renegotiate.js';
 import { parseSessionIdContext, parseSessionTimeout, SessionCaches } from './sessions.js';
 
@@ -112,6 +112,10 @@ export class SecureContext {
   /** Server: the session ID context (undefined: none given). */
   readonly sessionIdContext: string | undefined;
   readonly limits: Partial<TlsLimits> | undefined;
+  /** puretls's `renegotiation`, checked: over node's server defaults, or the core's on a client. */
+  readonly renegotiation: Partial<RenegotiationPolicy> | undefined;
+  /** TLS 1.2 session tickets; false with secureOptions SSL_OP_NO_TICKET. */
+  readonly sessionTickets: boolean;
   private verifierCache: DefaultVerifier | undefined;
   private sessionCache: SessionCaches | undefined;
 
@@ -133,6 +137,8 @@ export class SecureContext {
     this.sessionTimeout = parseSessionTimeout(options.sessionTimeout);
     this.sessionIdContext = parseSessionIdContext(options.sessionIdContext);
     this.limits = options.limits;
+    this.renegotiation = parseRenegotiation(options.renegotiation);
+    this.sessionTickets = options.secureOptions !== SSL_OP_NO_TICKET;
     this.certificate = certifiedKey(options);
     try {
       this.ca = options.ca === undefined ? undefined : caFromOption(options.ca);
@@ -282,6 +288,16 @@ class LazyVerifier implements CertificateVerifier {
   }
 }
 
+/**
+ * The core's renegotiation policy: a server's is node's (clients may
+ * renegotiate, 3 per 600 s), a client's the core's default; the user's
+ * `renegotiation` fields override either.
+ */
+function renegotiationFor(sc: SecureContext, role: 'client' | 'server'): { renegotiation?: Partial<RenegotiationPolicy> } {
+  if (role === 'server') return { renegotiation: { ...nodeRenegotiationPolicy(), ...sc.renegotiation } };
+  return sc.renegotiation ? { renegotiation: sc.renegotiation } : {};
+}
+
 /** The core context for one role from a SecureContext and the connection-level options. */
 export function tlsContextFor(sc: SecureContext, p: ContextParams): TlsContext {
   const requestCert = p.role === 'server' && !!p.requestCert;
@@ -304,7 +320,8 @@ export function tlsContextFor(sc: SecureContext, p: ContextParams): TlsContext {
     ...(p.alpnProtocols ? { alpnProtocols: p.alpnProtocols } : {}),
     ...(p.alpnSelect ? { alpnSelect: p.alpnSelect } : {}),
     ...(sc.limits ? { limits: sc.limits } : {}),
-    ...(p.role === 'server' ? { renegotiation: nodeRenegotiationPolicy() } : {}),
+    ...renegotiationFor(sc, p.role),
+    sessionTickets: sc.sessionTickets,
     ...(sessions ? { sessionStore: sessions.caches.storeFor(sessions.sessionIdContext) } : {}),
     ...(sessions?.lifetimeSeconds !== undefined ? { sessionLifetimeSeconds: sessions.lifetimeSeconds } : {}),
   });

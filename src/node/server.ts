@@ -5,17 +5,23 @@
  * Events: 'secureConnection'(tlsSocket), 'tlsClientError'(err, tlsSocket)
  * for connections that fail before the handshake completes (including
  * ERR_TLS_HANDSHAKE_TIMEOUT), 'keylog'(line, tlsSocket), and net.Server's.
- * TLS 1.2 sessions are kept in the server's own cache (see sessions.ts):
- * node's asynchronous 'newSession' / 'resumeSession' are never emitted (a
- * listener is accepted, and not called). Clients may renegotiate, as with
- * node: tls.CLIENT_RENEG_LIMIT times per tls.CLIENT_RENEG_WINDOW seconds,
- * beyond which the socket fails with ERR_TLS_SESSION_ATTACK.
+ * TLS 1.2 sessions are kept in the server's own cache (see sessions.ts), and
+ * node's 'newSession'(sessionId, sessionData, callback) and
+ * 'resumeSession'(sessionId, callback) are emitted for connections that
+ * arrive while the server has a listener: TLS 1.2 session IDs only (see
+ * session-events.ts: a 'resumeSession' listener replaces the own cache;
+ * 'newSession' holds the handshake's end until its callback, as node).
+ * Clients may renegotiate, as with node: tls.CLIENT_RENEG_LIMIT times per
+ * tls.CLIENT_RENEG_WINDOW seconds, beyond which the socket fails with
+ * ERR_TLS_SESSION_ATTACK.
  */
 import net from 'node:net';
 import { invalidArgType, type SecureContextOptions, type TlsServerOptions } from './options.js';
 import { SecureContext } from './secure-context.js';
 import { serverSetup, type SocketSetup } from './setup.js';
 import { TlsSocket } from './socket.js';
+
+export type { NewSessionListener, ResumeSessionCallback, ResumeSessionListener } from './session-events.js';
 
 type SecureConnectionListener = (socket: TlsSocket) => void;
 
@@ -54,7 +60,10 @@ export class TlsServer extends net.Server {
     // Nagle off: an answer does not wait for the ACK of the previous small write.
     if (this.options.noDelay !== false) raw.setNoDelay(true);
     const useSni = this.sniCallback || this.contexts.length > 0;
-    const setup = useSni ? this.setup : { ...this.setup, selectContext: undefined };
+    // As node: the session events are on for connections that arrive while a listener is there.
+    const resume = this.listenerCount('resumeSession') > 0;
+    const sessionEvents = resume || this.listenerCount('newSession') > 0 ? { resume } : undefined;
+    const setup = { ...this.setup, ...(useSni ? {} : { selectContext: undefined }), sessionEvents };
     const { allowHalfOpen, highWaterMark } = this.options;
     // The socket reports to this server: 'secureConnection' or 'tlsClientError'.
     new TlsSocket(raw, { isServer: true, ...(allowHalfOpen !== undefined ? { allowHalfOpen } : {}), ...(highWaterMark ? { highWaterMark } : {}) }, setup);

@@ -8,9 +8,13 @@
  * server context's sessionTimeout. Unlike node, whose servers resume session
  * IDs only through 'newSession'/'resumeSession' listeners (node turns
  * OpenSSL's internal cache off: SSL_SESS_CACHE_NO_INTERNAL), ours resume
- * from this cache by default. Those two events are never emitted.
+ * from this cache by default. A connection whose server had a
+ * 'resumeSession' listener when it arrived uses that listener instead (see
+ * session-events.ts and ConnectionSessions): this cache is then neither
+ * read nor written for it.
  */
 import { createHash } from 'node:crypto';
+import { bytesEqual } from '../common/bytes.js';
 import type { SessionStore } from '../ssl/context.js';
 import { MemorySessionCache } from '../session/cache.js';
 import type { Session } from '../session/session.js';
@@ -56,13 +60,34 @@ export function defaultServerSessionIdContext(): string {
 }
 
 /**
+ * One connection's own session handling, instead of the cache: node's
+ * 'resumeSession' (its listener's answer, see session-events.ts).
+ */
+export interface ConnectionSessions {
+  /** The session to resume for `sessionId`, if any; the cache is then neither read nor written. */
+  lookup(sessionId: Uint8Array): Session | undefined;
+}
+
+/** What one Connection call did with sessions (see SessionCaches.watch). */
+export interface Watched {
+  /** The session it stored (a full handshake) or resumed. */
+  readonly session: Session | undefined;
+  /** `session` was made by this call (a full handshake completed). */
+  readonly made: boolean;
+}
+
+/**
  * The sessions of one server context: a MemorySessionCache per session ID
  * context. It also tells which session a Connection call stored or resumed
- * (`watch`), so that a socket can forget its own (see `forget`).
+ * (`watch`), so that a socket can forget its own (see `forget`) or announce
+ * a new one (node's 'newSession').
  */
 export class SessionCaches {
   private readonly stores = new Map<string, MemorySessionCache>();
   private seen: Session | undefined;
+  private made = false;
+  /** The connection being watched, when it has its own session handling. */
+  private own: ConnectionSessions | undefined;
 
   constructor(private readonly nowMs: () => number) {}
 
@@ -73,26 +98,48 @@ export class SessionCaches {
     const cache = inner;
     return {
       put: (session) => {
-        cache.put(session);
+        if (!this.own) cache.put(session);
         this.seen = session;
+        this.made = true;
       },
       get: (sessionId) => {
-        const session = cache.get(sessionId);
+        const session = this.own ? this.ownLookup(this.own, sessionId) : cache.get(sessionId);
         if (session) this.seen = session;
         return session;
       },
-      delete: (sessionId) => cache.delete(sessionId),
+      delete: (sessionId) => {
+        if (!this.own) cache.delete(sessionId);
+      },
     };
   }
 
-  /** Run `fn` (a Connection call); returns the session it stored or looked up, if any. */
-  watch(fn: () => void): Session | undefined {
+  /**
+   * A session from the application, checked as OpenSSL checks one from its
+   * external cache: within its lifetime; and (stricter than OpenSSL, which
+   * then fails the handshake) made under the ID asked for.
+   */
+  private ownLookup(own: ConnectionSessions, sessionId: Uint8Array): Session | undefined {
+    const s = own.lookup(sessionId);
+    if (!s || !bytesEqual(s.sessionId, sessionId) || !s.isResumable(this.nowMs())) return undefined;
+    return s;
+  }
+
+  /**
+   * Run `fn` (a Connection call); returns the session it stored or looked
+   * up, if any. With `own`, the connection's lookups go there and its new
+   * sessions are not kept in the cache.
+   */
+  watch(fn: () => void, own?: ConnectionSessions): Watched {
     this.seen = undefined;
+    this.made = false;
+    this.own = own;
     try {
       fn();
-      return this.seen;
+      return { session: this.seen, made: this.made };
     } finally {
       this.seen = undefined;
+      this.made = false;
+      this.own = undefined;
     }
   }
 

@@ -18,6 +18,7 @@ import {
   type TlsSocketOptions,
 } from './options.js';
 import { SecureContext, tlsContextFor, type CheckServerIdentity, type ContextParams } from './secure-context.js';
+import type { SessionEventsMode } from './session-events.js';
 import { defaultServerSessionIdContext, type SessionCaches } from './sessions.js';
 
 /** What a server-side socket reports to its server (net.Server / EventEmitter shape). */
@@ -46,6 +47,8 @@ export interface SocketSetup {
   readonly rejectUnauthorized: boolean;
   /** Server: the TLS 1.2 session cache its contexts use. */
   readonly sessions?: SessionCaches | undefined;
+  /** Server: node's 'newSession' / 'resumeSession' are emitted (a listener was there when the connection arrived). */
+  readonly sessionEvents?: SessionEventsMode | undefined;
   /** Client: the session to offer (node's `session` option), parsed. */
   readonly session?: Session | undefined;
 }

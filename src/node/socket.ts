@@ -30,10 +30,13 @@ import { AlertDescription, TlsError } from '../common/errors.js';
 import type { Session } from '../session/session.js';
 import { Connection } from '../ssl/connection.js';
 import type { TlsContext } from '../ssl/context.js';
-import { peekClientHello, plaintextAlert } from '../ssl/peek.js';
+import { plaintextAlert } from '../ssl/peek.js';
 import { closedError, codedError, disconnected, type TlsSocketOptions } from './options.js';
-import { setupFromOptions, type SocketSetup } from './setup.js';
+import { setupFromOptions, type ServerHooks, type SocketSetup } from './setup.js';
 import { SocketControls } from './controls.js';
+import { HelloGate } from './hello-gate.js';
+import { Inbox } from './inbox.js';
+import { emitNewSession, LoadedSession, ticketsSent } from './session-events.js';
 import { scheduler, type Task } from './scheduler.js';
 import { asError, destroyTransport, endTransport, reported, writeTransport } from './transport.js';
 
@@ -57,10 +60,8 @@ export class TlsSocket extends SocketControls {
   protected readonly setup: SocketSetup;
   private readEnded = false;
   private transportPaused = false;
-  /** Received, not yet given to the Connection (the head from inOffset on). */
-  private inbox: Uint8Array[] = [];
-  private inOffset = 0;
-  private inBytes = 0;
+  /** Received, not yet given to the Connection. */
+  private readonly inbox = new Inbox();
   /** The transport ended or closed: handled once the inbox is empty. */
   private inEof = false;
   private eofHandled = false;
@@ -75,8 +76,14 @@ export class TlsSocket extends SocketControls {
   /** What the scheduler runs for this socket. */
   private readonly task: Task = { step: () => this.step() };
   private pendingFinal: Callback | null = null;
-  private peeked: Uint8Array[] = [];
-  private choosing = false;
+  /** Server: the first bytes, until the Connection exists (see HelloGate). */
+  private gate: HelloGate | undefined;
+  /** Server: the 'resumeSession' answer, when the server had that listener. */
+  private readonly loaded: LoadedSession | undefined;
+  /** A 'newSession' callback is awaited: our last flight and 'secure' wait (as node's). */
+  private sessionHold = false;
+  /** Server with the session events: a TLS 1.2 ticket went out since the last call. */
+  private ticketSent: (() => boolean) | undefined;
   private keylogAttached = false;
   private linger = false;
   /** Handshakes the Connection completed ('handshake' events), and those reported ('secure'). */
@@ -115,8 +122,10 @@ export class TlsSocket extends SocketControls {
       // node:tls emits 'connect' when the transport connects, before the handshake.
       if (transport instanceof net.Socket && transport.connecting) transport.once('connect', () => (this.emit('connect'), this.requestStart()));
       else process.nextTick(() => this.requestStart());
-    } else if (!this.setup.selectContext && this.setup.context.certificate) {
-      this.createConnection(this.setup.context); // else: peek first (SNI), or refuse on the first bytes
+    } else {
+      this.loaded = this.setup.sessionEvents?.resume ? new LoadedSession() : undefined;
+      // Else peek first ('resumeSession', SNI), or refuse on the first bytes.
+      if (!this.setup.selectContext && !this.loaded && this.setup.context.certificate) this.createConnection(this.setup.context);
     }
   }
 
@@ -139,6 +148,7 @@ export class TlsSocket extends SocketControls {
     this.applyMaxSendFragment();
     this.conn.on('keyUpdate', (ev) => this.emit('keyUpdate', ev));
     this.conn.on('handshake', () => void this.handshakes++);
+    if (server && this.setup.sessionEvents) this.ticketSent = ticketsSent(this.conn);
     if (!server) this.conn.on('session', (s: Session) => this.sessionReceived(s));
     if (this.listenerCount('keylog') > 0 || (this.setup.server?.listenerCount('keylog') ?? 0) > 0) this.attachKeylog();
     return true;
@@ -176,14 +186,13 @@ export class TlsSocket extends SocketControls {
     if (this.destroyed) return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
     if (this.conn) return this.enqueue([bytes]);
-    this.peeked.push(bytes);
-    if (!this.choosing) this.peek();
+    (this.gate ??= this.helloGate()).push(bytes);
   };
 
   /** EOF without close_notify still ends the readable side, after what arrived before it. */
   private readonly onEnd = (): void => {
     if (this.destroyed || this.eofHandled) return;
-    if (!this.conn) return this.fail(disconnected());
+    if (!this.conn || (this.sessionHold && !this.established)) return this.fail(disconnected());
     this.inEof = true;
     scheduler.schedule(this.task);
   };
@@ -211,38 +220,19 @@ export class TlsSocket extends SocketControls {
     if (!this.destroyed && this.outReady()) scheduler.schedule(this.task);
   };
 
-  // ---- server: SNI ------------------------------------------------------------
+  // ---- server: before the Connection ------------------------------------------
 
-  private peek(): void {
-    const r = peekClientHello(this.peeked);
-    if (r.status === 'more') return;
-    const select = this.setup.selectContext;
-    if (r.status !== 'done' || r.serverName === undefined || !select) return this.begin(this.setup.context);
-    this.servername = r.serverName;
-    this.choosing = true;
-    let called = false;
-    try {
-      select(r.serverName, (err, ctx) => {
-        if (called) return;
-        called = true;
-        this.choosing = false;
-        if (this.destroyed) return;
-        if (err) return this.refuse(err, AlertDescription.internal_error);
-        this.begin(ctx ?? this.setup.context);
-      });
-    } catch (e) {
-      if (!called) {
-        called = true;
-        this.refuse(asError(e), AlertDescription.internal_error);
-      }
-    }
-  }
-
-  private begin(context: TlsContext): void {
-    if (!this.createConnection(context)) return;
-    const peeked = this.peeked;
-    this.peeked = [];
-    this.enqueue(peeked);
+  private helloGate(): HelloGate {
+    return new HelloGate({
+      setup: this.setup,
+      loaded: this.loaded,
+      isDestroyed: () => this.destroyed,
+      setServername: (name) => void (this.servername = name),
+      begin: (context, bytes) => void (this.createConnection(context) && this.enqueue(bytes)),
+      refuse: (err, alert) => this.refuse(err, alert),
+      fail: (err) => this.fail(err),
+      flowChanged: () => this.updateFlow(),
+    });
   }
 
   /** Refuse before a Connection exists: a plaintext fatal alert, then fail. */
@@ -256,12 +246,8 @@ export class TlsSocket extends SocketControls {
 
   /** Queue received bytes; the transport pauses while any wait. */
   private enqueue(chunks: readonly Uint8Array[]): void {
-    for (const c of chunks) {
-      if (c.length === 0) continue;
-      this.inbox.push(c);
-      this.inBytes += c.length;
-    }
-    if (this.inBytes > 0) scheduler.schedule(this.task);
+    this.inbox.push(chunks);
+    if (this.inbox.bytes > 0) scheduler.schedule(this.task);
     this.updateFlow();
   }
 
@@ -277,14 +263,14 @@ export class TlsSocket extends SocketControls {
   }
 
   private inReady(): boolean {
-    if (!this.conn) return false;
+    if (!this.conn || this.sessionHold) return false;
     if (this.startPending) return true;
-    return this.inBytes > 0 ? !this.readBlocked : this.inEof;
+    return this.inbox.bytes > 0 ? !this.readBlocked : this.inEof;
   }
 
   /** A write can go on: not during a renegotiation either (OpenSSL's SSL_write finishes the handshake first; its peers refuse data mid-handshake). */
   private outReady(): boolean {
-    return this.established && this.writing !== null && !this.outBlocked && this.conn?.handshaking !== true;
+    return this.established && this.writing !== null && !this.outBlocked && this.conn?.handshaking !== true && !this.sessionHold;
   }
 
   private stepIn(): void {
@@ -293,8 +279,8 @@ export class TlsSocket extends SocketControls {
       this.startPending = false;
       return this.start();
     }
-    if (this.inBytes > 0) {
-      if (!this.readBlocked) this.receive(this.takeIn());
+    if (this.inbox.bytes > 0) {
+      if (!this.readBlocked) this.receive(this.inbox.take(IN_SLICE));
     } else if (this.inEof) {
       this.inEof = false;
       this.eofHandled = true;
@@ -303,26 +289,9 @@ export class TlsSocket extends SocketControls {
     }
   }
 
-  /** At most IN_SLICE bytes from the inbox (never joined: a piece of one chunk). */
-  private takeIn(): Uint8Array {
-    const head = this.inbox[0]!;
-    const rest = head.length - this.inOffset;
-    let piece: Uint8Array;
-    if (rest <= IN_SLICE) {
-      piece = this.inOffset === 0 ? head : head.subarray(this.inOffset);
-      this.inbox.shift();
-      this.inOffset = 0;
-    } else {
-      piece = head.subarray(this.inOffset, this.inOffset + IN_SLICE);
-      this.inOffset += IN_SLICE;
-    }
-    this.inBytes -= piece.length;
-    return piece;
-  }
-
-  /** Pause the transport while input waits or the reader is full; resume when neither. */
+  /** Pause the transport while input waits, the reader is full, or the hello gate waits for a callback; resume when none. */
   private updateFlow(): void {
-    const pause = this.readBlocked || this.inBytes > 0;
+    const pause = this.readBlocked || this.inbox.bytes > 0 || this.gate?.waiting === true;
     if (pause === this.transportPaused || this.destroyed) return;
     this.transportPaused = pause;
     if (pause) this.transport.pause();
@@ -331,14 +300,46 @@ export class TlsSocket extends SocketControls {
 
   private receive(bytes: Uint8Array): void {
     const conn = this.conn!;
+    const sessions = this.setup.sessions;
+    let made: Session | undefined;
     try {
-      // Server: which TLS 1.2 session this connection made or resumed (see SessionCaches.watch).
-      const sessions = this.setup.sessions;
-      if (sessions) this.serverSession = sessions.watch(() => conn.receive(bytes)) ?? this.serverSession;
-      else conn.receive(bytes);
+      if (!sessions) conn.receive(bytes);
+      else {
+        // Server: which TLS 1.2 session this connection made or resumed (see SessionCaches.watch).
+        const seen = sessions.watch(() => conn.receive(bytes), this.loaded);
+        this.serverSession = seen.session ?? this.serverSession;
+        // As node's: no 'newSession' for a session that got a ticket (OpenSSL gives it no ID).
+        if (this.ticketSent?.() !== true && seen.made) made = seen.session;
+      }
     } catch (e) {
       return this.fatalOrRethrow(e);
     }
+    const server = this.setup.server;
+    if (made && server && this.setup.sessionEvents && this.holdForNewSession(conn, made, server)) return;
+    this.afterReceive(conn);
+  }
+
+  /**
+   * node's 'newSession': our Finished (still in the Connection) and 'secure'
+   * wait for its callback. True when it was not called at once.
+   */
+  private holdForNewSession(conn: Connection, session: Session, server: ServerHooks): boolean {
+    let emitting = true;
+    this.sessionHold = true;
+    emitNewSession(server, session, () => {
+      this.sessionHold = false;
+      if (emitting || this.destroyed) return;
+      this.afterReceive(conn);
+      if (this.destroyed) return;
+      this.updateFlow();
+      if (this.inReady() || this.outReady()) scheduler.schedule(this.task);
+    });
+    emitting = false;
+    return this.sessionHold;
+  }
+
+  /** After Connection.receive: report a completed handshake, send what is due, deliver what was read. */
+  private afterReceive(conn: Connection): void {
     if (conn.handshakeComplete && !this.established) {
       this.reportedHandshakes = this.handshakes;
       this.establish(conn);
@@ -522,7 +523,7 @@ export class TlsSocket extends SocketControls {
   }
 
   override _final(cb: Callback): void {
-    if (!this.established || this.conn?.handshaking) {
+    if (!this.established || this.conn?.handshaking || this.sessionHold) {
       this.pendingFinal = cb;
       return;
     }
@@ -545,8 +546,7 @@ export class TlsSocket extends SocketControls {
     clearTimeout(this.timer);
     this.writing = null;
     this.pendingFinal = null;
-    this.inbox = [];
-    this.inBytes = 0;
+    this.inbox.clear();
     this.transport.off('drain', this.onTransportDrain);
     destroyTransport(this.transport, this.linger); // a fatal alert leaves first
     cb(err);

@@ -82,6 +82,8 @@ export interface TlsContextOptions {
   sessionStore?: SessionStore | null;
   /** Server: lifetime of the TLS 1.2 sessions it keeps, in seconds. Default 300 (node's sessionTimeout). */
   sessionLifetimeSeconds?: number;
+  /** TLS 1.2 session tickets (RFC 5077), both roles; false is OpenSSL's SSL_OP_NO_TICKET. Default true. */
+  sessionTickets?: boolean;
   /** Server: the session ticket codec; null for no tickets. Default a RotatingTicketCodec of its own. */
   ticketCodec?: TicketCodec | null;
   /** Server: ticket_lifetime of our tickets in seconds (1..604800). Default 7200 (OpenSSL's session timeout). */
@@ -118,6 +120,7 @@ export class TlsContext implements HandshakeConfig {
   readonly renegotiation: RenegotiationPolicy;
   readonly sessionStore: SessionStore | undefined;
   readonly sessionLifetimeSeconds: number;
+  readonly sessionTickets: boolean;
   readonly ticketCodec: TicketCodec | undefined;
   readonly ticketLifetimeSeconds: number;
   #numTickets: number;
@@ -192,6 +195,8 @@ export class TlsContext implements HandshakeConfig {
       throw new RangeError('TlsContext: sessionLifetimeSeconds must be a positive integer');
     }
     this.sessionStore = options.sessionStore === null ? undefined : (options.sessionStore ?? new MemorySessionCache({ nowMs: () => this.provider.nowMs() }));
+    this.sessionTickets = options.sessionTickets ?? true;
+    if (typeof this.sessionTickets !== 'boolean') throw new TypeError('TlsContext: sessionTickets must be a boolean');
     this.ticketCodec = options.ticketCodec === null ? undefined : (options.ticketCodec ?? new RotatingTicketCodec({ provider: this.provider }));
     this.ticketLifetimeSeconds = options.ticketLifetimeSeconds ?? 7200;
     if (!Number.isInteger(this.ticketLifetimeSeconds) || this.ticketLifetimeSeconds < 1 || this.ticketLifetimeSeconds > MAX_TICKET_LIFETIME_SECONDS) {

@@ -278,7 +278,7 @@ export class Engine implements HandshakeContext, InboundSink {
     this.raise('keyUpdate', { direction: 'received', type: requested ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED });
   }
 
-  resumedSession(session: Session): void {
+  setServerSession(session: Session): void {
     this.tickets.template = session;
   }
 

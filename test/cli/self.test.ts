@@ -1,7 +1,11 @@
-/** `puretls s_client` <-> `puretls s_server`: client certificates, -msg on both sides, Q. */
+/**
+ * `puretls s_client` <-> `puretls s_server`: client certificates, -msg on
+ * both sides, Q; TLS 1.2 renegotiation typed as R / r on either side, and
+ * what R / r print where there is none (TLS 1.3, -no_renegotiation).
+ */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeChain, type Chain } from '../helpers/keys.js';
-import { installPeerCleanup } from '../helpers/peers.js';
+import { installPeerCleanup, type PeerHandle } from '../helpers/peers.js';
 import { buildCli, spawnCli, type CliBuild } from './support.js';
 
 installPeerCleanup();
@@ -62,5 +66,91 @@ describe('puretls s_client <-> puretls s_server', () => {
     // still serving; Q with no connection stops it
     srv.write('Q\n');
     expect((await srv.waitForExit(10_000)).code).toBe(0);
+  });
+});
+
+/** A -msg line of TLS 1.2. */
+const hs = (dir: '<<<' | '>>>', name: string): string => `^${dir} TLS 1\\.2, Handshake \\[length [0-9a-f]{4}\\], ${name}$`;
+/** An abbreviated handshake: ServerHello, (a renewed ticket,) Finished. */
+const TICKET = `(?:${hs('>>>', 'NewSessionTicket').slice(1)}\\n)?`;
+const count = (text: string, line: string): number => [...text.matchAll(new RegExp(line, 'gm'))].length;
+
+async function pair(serverArgs: string[], clientArgs: string[]): Promise<{ srv: PeerHandle; cli: PeerHandle }> {
+  const srv = spawnCli(build, ['s_server', '-accept', '0', '-cert', chain.chainPath, '-key', chain.leaf.keyPath, '-naccept', '1', ...serverArgs]);
+  const port = Number((await srv.waitForMatch(/^ACCEPT 127\.0\.0\.1:(\d+)$/m, 15_000))[1]);
+  const cli = spawnCli(build, ['s_client', '-connect', `127.0.0.1:${port}`, '-CAfile', chain.rootPath, '-servername', 'localhost', ...clientArgs]);
+  await cli.waitFor(/^Verify return code: 0 \(ok\)$/m);
+  await srv.waitFor(/^---$[\s\S]*^---$/m);
+  return { srv, cli };
+}
+
+describe('puretls s_client <-> puretls s_server: TLS 1.2 renegotiation typed', () => {
+  it('server R and r: a HelloRequest and "SSL_do_handshake -> 1"; the client renegotiates (offering its session); data after', async () => {
+    const { srv, cli } = await pair(['-tls1_2', '-msg'], ['-msg']);
+    expect(cli.stdout()).toMatch(/^New, TLSv1\.2, Cipher is ECDHE-ECDSA-AES(128|256)-GCM-SHA(256|384)$/m);
+    expect(srv.stdout()).toMatch(/^Secure Renegotiation IS supported$/m);
+    for (const letter of ['R', 'r']) {
+      const mark = srv.mark();
+      const cmark = cli.mark();
+      srv.write(`${letter}\n`);
+      await srv.waitFor(new RegExp(hs('<<<', 'Finished'), 'm'), 10_000, mark);
+      const s = srv.stdout().slice(mark.stdout);
+      expect(s).toMatch(new RegExp(`${hs('>>>', 'HelloRequest')}\\nSSL_do_handshake -> 1$`, 'm'));
+      expect(s).toMatch(new RegExp(`${hs('<<<', 'ClientHello')}\\n${hs('>>>', 'ServerHello').slice(1)}\\n${TICKET}${hs('>>>', 'Finished').slice(1)}`, 'm'));
+      srv.write(`after ${letter}\n`);
+      await cli.waitFor(new RegExp(`^after ${letter}$`, 'm'), 10_000, cmark);
+      expect(cli.stdout().slice(cmark.stdout)).toMatch(new RegExp(`${hs('<<<', 'HelloRequest')}\\n${hs('>>>', 'ClientHello').slice(1)}`, 'm'));
+      cli.write(`client after ${letter}\n`);
+      await srv.waitFor(new RegExp(`^client after ${letter}$`, 'm'), 10_000, mark);
+    }
+    cli.write('Q\n');
+    expect((await cli.waitForExit(10_000)).code).toBe(0);
+    expect((await srv.waitForExit(10_000)).code).toBe(0);
+  });
+
+  it('-client_renegotiation: client R (full) and r (abbreviated) are accepted; -msg shows the second and third ClientHello', async () => {
+    const { srv, cli } = await pair(['-tls1_2', '-msg', '-client_renegotiation'], ['-msg']);
+    cli.write('R\n');
+    await cli.waitFor(/^RENEGOTIATING$/m);
+    cli.write('after R\n');
+    await srv.waitFor(/^after R$/m);
+    expect(count(srv.stdout(), hs('>>>', 'Certificate'))).toBe(2);
+    const mark = srv.mark();
+    cli.write('r\n');
+    cli.write('after r\n');
+    await srv.waitFor(/^after r$/m, 10_000, mark);
+    const s = srv.stdout().slice(mark.stdout);
+    expect(s).toMatch(new RegExp(`${hs('<<<', 'ClientHello')}\\n${hs('>>>', 'ServerHello').slice(1)}\\n${TICKET}${hs('>>>', 'Finished').slice(1)}`, 'm'));
+    expect(s).not.toMatch(/Certificate/);
+    expect(count(srv.stdout(), hs('<<<', 'ClientHello'))).toBe(3);
+    cli.write('Q\n');
+    expect((await cli.waitForExit(10_000)).code).toBe(0);
+  });
+
+  it('-no_renegotiation on the server beats -client_renegotiation: "Renegotiation is DISABLED", client R refused, server r not sent', async () => {
+    const { srv, cli } = await pair(['-tls1_2', '-msg', '-client_renegotiation', '-no_renegotiation'], []);
+    expect(srv.stdout()).toMatch(/^Renegotiation is DISABLED$/m);
+    srv.write('r\n');
+    await srv.waitFor(/^puretls: renegotiation is disabled \(-no_renegotiation\)$/m);
+    await srv.waitFor(/^SSL_do_handshake -> 1$/m); // stdout: may come after the stderr line
+    expect(srv.stdout()).not.toMatch(/HelloRequest/);
+    cli.write('R\n');
+    expect((await cli.waitForExit(10_000)).code).toBe(1);
+    expect(cli.stderr()).toMatch(/^puretls: s_client: connection with .* failed: .*refused to renegotiate/m);
+    await srv.waitFor(/^>>> TLS 1\.2, Alert \[length 0002\], warning no_renegotiation$/m);
+  });
+
+  it('TLS 1.3: R / r print what openssl prints, one puretls line, and the connection goes on', async () => {
+    const { srv, cli } = await pair(['-tls1_3'], ['-no_renegotiation']);
+    srv.write('R\n');
+    await srv.waitFor(/^puretls: renegotiation is not possible on TLS 1\.3/m);
+    await srv.waitFor(/^SSL_do_handshake -> 1$/m);
+    cli.write('r\n');
+    await cli.waitFor(/^puretls: renegotiation is disabled \(-no_renegotiation\)$/m);
+    expect(cli.stderr()).toMatch(/^RENEGOTIATING$/m);
+    cli.write('still here\n');
+    await srv.waitFor(/^still here$/m);
+    cli.write('Q\n');
+    expect((await cli.waitForExit(10_000)).code).toBe(0);
   });
 });

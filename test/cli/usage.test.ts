@@ -97,8 +97,31 @@ describe('puretls: bad use', () => {
 
 describe('puretls: not implemented yet, said plainly', () => {
   it.each([
-    [['s_server', '-client_renegotiation'], /-client_renegotiation: renegotiation \(TLS 1\.2\) is not implemented yet/],
     [['s_server', '-num_tickets', '2'], /-num_tickets: session tickets are not implemented yet/],
+  ])('%j', async (args, message) => {
+    await fails(args, message);
+  });
+});
+
+describe('puretls: refused on purpose, said plainly', () => {
+  it.each([
+    [['s_client', '-legacy_renegotiation'], /^puretls: -legacy_renegotiation: unsafe legacy renegotiation is not supported \(puretls renegotiates only with RFC 5746 secure renegotiation\)$/],
+    [['s_server', '-accept', '0', '-legacy_renegotiation'], /^puretls: -legacy_renegotiation: unsafe legacy renegotiation is not supported/],
+    [['s_client', '-legacy_server_connect'], /^puretls: -legacy_server_connect: servers without RFC 5746 secure renegotiation are not supported/],
+    [['s_server', '-accept', '0', '-legacy_server_connect'], /^puretls: -legacy_server_connect: servers without RFC 5746 secure renegotiation are not supported/],
+  ])('%j', async (args, message) => {
+    await fails(args, message);
+  });
+});
+
+describe('puretls: version and cipher flags', () => {
+  it.each([
+    [['s_client', '-tls1_2', '-tls1_3'], /-tls1_2 and -tls1_3 cannot be used together/],
+    [['s_client', '-tls1_2', '-no_tls1_2'], /-tls1_2 and -no_tls1_2 leave no protocol version/],
+    [['s_client', '-no_tls1_2', '-no_tls1_3'], /-no_tls1_2 and -no_tls1_3 leave no protocol version/],
+    [['s_client', '-cipher', 'TLS_AES_128_GCM_SHA256'], /-cipher: 'TLS_AES_128_GCM_SHA256' is a TLS 1\.3 suite .*use -ciphersuites/],
+    [['s_client', '-cipher', 'AES128-SHA'], /-cipher: 'AES128-SHA' selects no TLS 1\.2 suite puretls implements \(.*ECDHE-RSA-AES128-GCM-SHA256/],
+    [['s_client', '-cipher', 'NOPE'], /-cipher: 'NOPE' matches no cipher/],
   ])('%j', async (args, message) => {
     await fails(args, message);
   });
@@ -129,6 +152,13 @@ describe('puretls -help', () => {
     const names = (specs: readonly { name: string }[]) => specs.map((s) => s.name);
     expect(names(SERVER_FLAGS)).toEqual(
       expect.arrayContaining(['accept', 'cert', 'key', 'CAfile', 'verify', 'Verify', 'tls1_2', 'tls1_3', 'www', 'num_tickets', 'no_ticket', 'client_renegotiation', 'alpn', 'ciphersuites', 'cipher', 'groups', 'keylogfile', 'msg', 'naccept', 'quiet']),
+    );
+    // issue 15: TLS 1.2 and renegotiation
+    expect(names(SERVER_FLAGS)).toEqual(
+      expect.arrayContaining(['no_tls1_2', 'no_tls1_3', 'no_renegotiation', 'legacy_renegotiation', 'legacy_server_connect']),
+    );
+    expect(names(CLIENT_FLAGS)).toEqual(
+      expect.arrayContaining(['no_tls1_2', 'no_tls1_3', 'cipher', 'ciphersuites', 'no_renegotiation', 'legacy_renegotiation', 'legacy_server_connect']),
     );
     expect(names(CLIENT_FLAGS)).toEqual(
       expect.arrayContaining(['connect', 'servername', 'CAfile', 'cert', 'key', 'tls1_2', 'tls1_3', 'sess_out', 'sess_in', 'reconnect', 'alpn', 'keylogfile', 'msg', 'quiet']),

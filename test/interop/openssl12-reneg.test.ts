@@ -456,8 +456,8 @@ describe("our server's renegotiate() (HelloRequest) → openssl s_client -tls1_2
     expect((await cli.waitForExit(T)).code, show(cli)).toBe(0);
   });
 
-  it('with sessionStore: null the answer to our HelloRequest is a full handshake (certificate sent again)', async () => {
-    const s = await sClientToOurs(certs.p256, { sessionStore: null });
+  it('with sessionStore: null and ticketCodec: null the answer to our HelloRequest is a full handshake (certificate sent again)', async () => {
+    const s = await sClientToOurs(certs.p256, { sessionStore: null, ticketCodec: null });
     const { cli, conn, hs } = s;
     await bothWays(s, 'before');
     const mark = cli.mark();
@@ -469,6 +469,29 @@ describe("our server's renegotiate() (HelloRequest) → openssl s_client -tls1_2
     expect(after, show(cli)).toMatch(msg('<<<', 'HelloRequest'));
     expect(after, show(cli)).toMatch(msg('<<<', 'Certificate'));
     expect(conn.isSessionReused).toBe(false);
+    await bothWays(s, 'after');
+    await s.p.end();
+    expect((await cli.waitForExit(T)).code, show(cli)).toBe(0);
+  });
+
+  it('with sessionStore: null but tickets on (the default): s_client answers with its RFC 5077 ticket and we resume by it (abbreviated, no certificate)', async () => {
+    const s = await sClientToOurs(certs.p256, { sessionStore: null });
+    const { cli, conn, hs } = s;
+    await bothWays(s, 'before');
+    // The first handshake gave s_client a ticket (our NewSessionTicket), and no session ID.
+    expect(cli.stdout(), show(cli)).toMatch(msg('<<<', 'NewSessionTicket'));
+    const mark = cli.mark();
+    conn.renegotiate();
+    doHandshakeAndFlush(s.p);
+    await handshakeNumber(hs, s.p, 2, () => `${describeConn(conn)}${show(cli)}`);
+    await cli.waitFor(msg('<<<', 'Finished'), T, mark);
+    const after = cli.stdout().slice(mark.stdout);
+    expect(after, show(cli)).toMatch(msg('<<<', 'HelloRequest'));
+    expect(after, show(cli)).toMatch(msg('>>>', 'ClientHello'));
+    expect(after, show(cli)).not.toMatch(msg('<<<', 'Certificate'));
+    // A good ticket is not renewed in TLS 1.2 (SUCCESS: USE).
+    expect(after, show(cli)).not.toMatch(msg('<<<', 'NewSessionTicket'));
+    expect(conn.isSessionReused, describeConn(conn)).toBe(true);
     await bothWays(s, 'after');
     await s.p.end();
     expect((await cli.waitForExit(T)).code, show(cli)).toBe(0);

@@ -1,6 +1,8 @@
 // Interop, TLS 1.2: the sans-IO core (driven by test/helpers/pump.ts) against the
 // openssl binary on loopback — handshakes over the suite × certificate × group
-// matrix both ways, session-ID resumption both ways, and RFC 7627 extended
+// matrix both ways, RFC 5077 session tickets (on by default on both sides, as in
+// OpenSSL) and session-ID resumption (tickets turned off: s_server/s_client
+// -no_ticket, our server ticketCodec: null) both ways, and RFC 7627 extended
 // master secret (required by default) against peers that do not do it.
 //
 //   our client → openssl s_server -tls1_2   (no -rev: s_server's full summary is printed —
@@ -19,8 +21,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolVersion } from '../../src/common/constants.js';
 import { AlertDescription } from '../../src/common/errors.js';
 import { Connection } from '../../src/ssl/connection.js';
+import { TicketReturn, type TicketDecryptInfo } from '../../src/handshake/config.js';
 import { TlsContext, type TlsContextOptions } from '../../src/ssl/context.js';
 import type { Session } from '../../src/session/session.js';
+import { TicketStatus } from '../../src/session/ticket-codec.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import {
   installPeerCleanup,
@@ -161,12 +165,14 @@ describe('our client → openssl s_server -tls1_2', () => {
     expect(text, text).toMatch(/^ {4}Protocol {2}: TLSv1\.2$/m);
     expect(text, text).toMatch(new RegExp(`^ {4}Cipher {4}: ${suite.openssl}$`, 'm'));
     expect(text, text).toMatch(/^ {4}Extended master secret: yes$/m);
-    // The session ID s_server assigned is the one in our Session (session-ID resumption, no ticket).
+    // s_server issues a TLS 1.2 ticket by default (RFC 5077) and then assigns no session ID:
+    // our Session holds the ticket (lifetime hint: s_server's 7200 s timeout) and an empty ID.
     const session = await within(run.session, T, () => `no 'session' event${ctx}`);
     const id = /^ {4}Session-ID: ([0-9A-F]*)$/m.exec(text)?.[1];
-    expect(id, text).toBeTruthy();
-    expect(toHex(session.sessionId), text).toBe(id!.toLowerCase());
-    expect(session.ticket.length).toBe(0);
+    expect(id, text).toBe('');
+    expect(session.sessionId).toHaveLength(0);
+    expect(session.ticket.length).toBeGreaterThan(0);
+    expect(session.lifetimeSeconds).toBe(7200);
     expect(session.extendedMasterSecret).toBe(true);
     // RFC 5705 exporter: the same master secret on both ends.
     expect(printedKeyingMaterial(out), ctx).toBe(toHex(conn.exportKeyingMaterial(32, LABEL)));
@@ -219,6 +225,23 @@ async function sClientTo(set: CertSet, extra: string[], ctx: TlsContext, line: s
 
 const serverCtx = (set: CertSet, ours: Omit<TlsContextOptions, 'certificate'> = {}): TlsContext =>
   new TlsContext({ certificate: serverCert(set.chain), groups: ECDHE_IDS, ...ours });
+
+/**
+ * Record the status of every ticket our server opens (its decrypt callback),
+ * deciding as the default does (OpenSSL's TLS 1.2 defaults): SUCCESS → USE,
+ * SUCCESS_RENEW → USE_RENEW, EMPTY / NO_DECRYPT → IGNORE_RENEW.
+ */
+function recordDecrypts(ctx: TlsContext): number[] {
+  const statuses: number[] = [];
+  ctx.setSessionTicketCallbacks({
+    decrypt: (info: TicketDecryptInfo) => {
+      statuses.push(info.status);
+      if (info.status === TicketStatus.SUCCESS) return TicketReturn.USE;
+      return info.status === TicketStatus.SUCCESS_RENEW ? TicketReturn.USE_RENEW : TicketReturn.IGNORE_RENEW;
+    },
+  });
+  return statuses;
+}
 
 /** Handshake; s_client's line arrives; we answer; we close; s_client exits 0. */
 async function answerAndClose({ cli, conn, p }: ServerRun, line: string): Promise<void> {
@@ -303,16 +326,19 @@ describe('RFC 8422: an ECDSA certificate on a curve the client does not list', (
 
 // ─────────────────────────────────────────────────────────────── session-ID resumption
 
-describe('TLS 1.2 session-ID resumption', () => {
-  it('our client resumes s_server\'s session (-naccept 2): s_server prints "Reused session-id", same session ID', async () => {
+describe('TLS 1.2 session-ID resumption (tickets off)', () => {
+  it('our client resumes s_server -no_ticket\'s session (-naccept 2): s_server prints "Reused session-id", same session ID', async () => {
     const set = certs.p256;
     const suite = suite12('ECDHE-ECDSA-AES256-GCM-SHA384');
-    const srv = await startOpensslServer(serverArgs(set, ['-naccept', '2', '-cipher', suite.openssl, ...EXPORT]));
+    const srv = await startOpensslServer(serverArgs(set, ['-naccept', '2', '-no_ticket', '-cipher', suite.openssl, ...EXPORT]));
     const first = connectClient(srv, set, {});
     await within(first.p.handshake, T, () => `${describeConn(first.conn)}${show(srv)}`);
     const text1 = await sServerSession(srv);
     const session = await within(first.session, T, () => `no 'session' event${show(srv)}`);
     expect(first.conn.isSessionReused).toBe(false);
+    // Our ClientHello asked for a ticket; s_server -no_ticket sent none: the Session has the ID only.
+    expect(session.ticket).toHaveLength(0);
+    expect(session.sessionId).toHaveLength(32);
     await exchangeAndClose(first, 'first', false);
     expect(srv.output(), show(srv)).not.toMatch(/^Reused session-id$/m);
 
@@ -335,19 +361,23 @@ describe('TLS 1.2 session-ID resumption', () => {
     await exchangeAndClose(second, 'second (resumed)');
   });
 
-  it('s_client -sess_out then -sess_in → our server (default MemorySessionCache): "Reused, TLSv1.2", isSessionReused', async () => {
+  it('s_client -no_ticket -sess_out then -sess_in → our server (default MemorySessionCache): "Reused, TLSv1.2", isSessionReused, the ID our server assigned', async () => {
     const set = certs.rsa2048;
     const dir = makeTempDir('puretls-interop-sess-');
     const file = `${dir}/s_client.sess`;
     const ctx = serverCtx(set);
-    const first = await sClientTo(set, ['-sess_out', file, ...EXPORT], ctx, 'first');
+    const decrypts = recordDecrypts(ctx);
+    const first = await sClientTo(set, ['-no_ticket', '-sess_out', file, ...EXPORT], ctx, 'first');
     await answerAndClose(first, 'first');
     expect(first.conn.isSessionReused).toBe(false);
     checkSClient12(first.cli, first.conn, 'New', 'yes');
     const id1 = /^ {4}Session-ID: ([0-9A-F]+)$/m.exec(first.cli.output())?.[1];
     expect(id1, show(first.cli)).toBeTruthy();
+    // The ID is the one our server assigned and cached (no ticket was asked for, none sent).
+    expect(id1!.toLowerCase(), show(first.cli)).toBe(toHex(first.conn.session!.sessionId));
+    expect(first.cli.output(), show(first.cli)).not.toMatch(/TLS session ticket/);
 
-    const second = await sClientTo(set, ['-sess_in', file, ...EXPORT], ctx, 'second');
+    const second = await sClientTo(set, ['-no_ticket', '-sess_in', file, ...EXPORT], ctx, 'second');
     await answerAndClose(second, 'second');
     const c = `${describeConn(second.conn)}${show(second.cli)}`;
     expect(second.conn.isSessionReused, c).toBe(true);
@@ -357,13 +387,15 @@ describe('TLS 1.2 session-ID resumption', () => {
     expect(printedKeyingMaterial(second.cli.output()), c).toBe(toHex(second.conn.exportKeyingMaterial(32, LABEL)));
     // Resumed: the server's certificate is not sent again.
     expect(second.cli.output(), c).not.toMatch(/^Certificate chain$/m);
+    // By session ID: s_client -no_ticket sends no session_ticket extension, so no ticket was ever opened.
+    expect(decrypts).toEqual([]);
   });
 
-  it('our server with sessionStore: null assigns no session ID: s_client prints an empty Session-ID and -sess_out writes nothing', async () => {
+  it('our server with sessionStore: null (and ticketCodec: null) assigns no session ID: s_client prints an empty Session-ID and -sess_out writes nothing', async () => {
     const set = certs.p256;
     const dir = makeTempDir('puretls-interop-sess-');
     const file = `${dir}/s_client.sess`;
-    const run = await sClientTo(set, ['-sess_out', file, '-msg'], serverCtx(set, { sessionStore: null }), 'no cache');
+    const run = await sClientTo(set, ['-sess_out', file, '-msg'], serverCtx(set, { sessionStore: null, ticketCodec: null }), 'no cache');
     await answerAndClose(run, 'no cache');
     checkSClient12(run.cli, run.conn, 'New', 'yes');
     // RFC 5246 §7.4.1.3: an empty session_id means the session will not be cached.
@@ -372,18 +404,147 @@ describe('TLS 1.2 session-ID resumption', () => {
     expect(existsSync(file), show(run.cli)).toBe(false);
   });
 
-  it('our server with sessionStore: null → s_client -sess_in of a session from a caching server context: "New"', async () => {
+  it('our server with sessionStore: null → s_client -no_ticket -sess_in of a session from a caching server context: "New"', async () => {
+    const set = certs.p256;
+    const dir = makeTempDir('puretls-interop-sess-');
+    const file = `${dir}/s_client.sess`;
+    const first = await sClientTo(set, ['-no_ticket', '-sess_out', file], serverCtx(set), 'first');
+    await answerAndClose(first, 'first');
+    const id1 = /^ {4}Session-ID: ([0-9A-F]+)$/m.exec(first.cli.output())?.[1];
+    expect(id1, show(first.cli)).toBeTruthy();
+    const second = await sClientTo(set, ['-no_ticket', '-sess_in', file], serverCtx(set, { sessionStore: null }), 'second');
+    await answerAndClose(second, 'second');
+    expect(second.conn.isSessionReused).toBe(false);
+    checkSClient12(second.cli, second.conn, 'New', 'yes');
+  });
+});
+
+// ─────────────────────────────────────────────────────────────── session tickets (RFC 5077)
+
+describe('TLS 1.2 session tickets (RFC 5077), on by default on both sides', () => {
+  it('our client resumes s_server\'s session by its ticket (-naccept 2): s_server prints "Reused session-id"; no certificate, no new ticket', async () => {
+    const set = certs.p256;
+    const suite = suite12('ECDHE-ECDSA-AES128-GCM-SHA256');
+    const srv = await startOpensslServer(serverArgs(set, ['-naccept', '2', '-cipher', suite.openssl, ...EXPORT]));
+    const first = connectClient(srv, set, {});
+    await within(first.p.handshake, T, () => `${describeConn(first.conn)}${show(srv)}`);
+    const text1 = await sServerSession(srv);
+    const session = await within(first.session, T, () => `no 'session' event${show(srv)}`);
+    expect(first.conn.isSessionReused).toBe(false);
+    // s_server issued a ticket and, as it does then, no session ID.
+    expect(/^ {4}Session-ID: ([0-9A-F]*)$/m.exec(text1)?.[1], text1).toBe('');
+    expect(session.ticket.length).toBeGreaterThan(0);
+    expect(session.sessionId).toHaveLength(0);
+    await exchangeAndClose(first, 'first', false);
+    expect(srv.output(), show(srv)).not.toMatch(/^Reused session-id$/m);
+
+    const mark = srv.mark();
+    const second = connectClient(srv, set, {}, session);
+    const renewed: Session[] = [];
+    second.conn.on('session', (s) => renewed.push(s));
+    const received: number[] = [];
+    second.conn.on('message', (m) => {
+      if (m.direction === 'received') received.push(m.type);
+    });
+    await within(second.p.handshake, T, () => `${describeConn(second.conn)}${show(srv)}`);
+    await srv.waitFor(/^ {4}Keying material: /m, T, mark);
+    const after = srv.stdout().slice(mark.stdout);
+    expect(after, show(srv)).toMatch(/^Reused session-id$/m);
+    const text2 = opensslSessionText(sessionPems(after).at(-1)!);
+    // The session ID s_server echoed: the fresh 32 bytes our ClientHello carried beside the ticket (RFC 5077 §3.4).
+    expect(text2, text2).toMatch(/^ {4}Session-ID: [0-9A-F]{64}$/m);
+    expect(text2, text2).toMatch(/^ {4}Extended master secret: yes$/m);
+    const ctx = `${describeConn(second.conn)}${show(srv)}`;
+    expect(second.conn.isSessionReused, ctx).toBe(true);
+    checkOurs12(second.conn, suite, undefined, ctx);
+    // Abbreviated: ServerHello, then (after its CCS) Finished; s_server does not renew a good ticket in TLS 1.2.
+    expect(received, ctx).toEqual([2, 20]);
+    expect(renewed).toEqual([]);
+    expect(second.conn.peerCertificates).toEqual(session.peerCertificates);
+    expect(printedKeyingMaterial(after), ctx).toBe(toHex(second.conn.exportKeyingMaterial(32, LABEL)));
+    await exchangeAndClose(second, 'second (resumed by ticket)');
+  });
+
+  it('s_client -sess_out then -sess_in → our server (defaults): a ticket, then "Reused, TLSv1.2" by that ticket (decrypt: EMPTY, then SUCCESS)', async () => {
+    const set = certs.rsa2048;
+    const dir = makeTempDir('puretls-interop-sess-');
+    const file = `${dir}/s_client.sess`;
+    const ctx = serverCtx(set);
+    const decrypts = recordDecrypts(ctx);
+    const first = await sClientTo(set, ['-sess_out', file, ...EXPORT], ctx, 'first');
+    await answerAndClose(first, 'first');
+    expect(first.conn.isSessionReused).toBe(false);
+    checkSClient12(first.cli, first.conn, 'New', 'yes');
+    // s_client asked with an empty session_ticket; our NewSessionTicket carries the 7200 s lifetime hint.
+    expect(decrypts).toEqual([TicketStatus.EMPTY]);
+    expect(first.cli.output(), show(first.cli)).toMatch(/^ {4}TLS session ticket lifetime hint: 7200 \(seconds\)$/m);
+    expect(first.cli.output(), show(first.cli)).toMatch(/^ {4}TLS session ticket:$/m);
+    const id1 = /^ {4}Session-ID: ([0-9A-F]+)$/m.exec(first.cli.output())?.[1];
+    expect(id1, show(first.cli)).toBeTruthy();
+    expect(existsSync(file), show(first.cli)).toBe(true);
+
+    const second = await sClientTo(set, ['-sess_in', file, ...EXPORT], ctx, 'second');
+    await answerAndClose(second, 'second');
+    const c = `${describeConn(second.conn)}${show(second.cli)}`;
+    expect(second.conn.isSessionReused, c).toBe(true);
+    expect(second.conn.negotiated.extendedMasterSecret, c).toBe(true);
+    checkSClient12(second.cli, second.conn, 'Reused', 'yes');
+    expect(decrypts, c).toEqual([TicketStatus.EMPTY, TicketStatus.SUCCESS]);
+    // The session ID s_client offered beside the ticket is echoed (RFC 5077 §3.4).
+    expect(/^ {4}Session-ID: ([0-9A-F]+)$/m.exec(second.cli.output())?.[1], c).toBe(id1);
+    expect(printedKeyingMaterial(second.cli.output()), c).toBe(toHex(second.conn.exportKeyingMaterial(32, LABEL)));
+    expect(second.cli.output(), c).not.toMatch(/^Certificate chain$/m);
+  });
+
+  it('a ticket-only server (sessionStore: null): an empty session ID and a ticket, s_client -sess_out saves it, -sess_in resumes: "Reused, TLSv1.2"', async () => {
+    const set = certs.p256;
+    const dir = makeTempDir('puretls-interop-sess-');
+    const file = `${dir}/s_client.sess`;
+    const ctx = serverCtx(set, { sessionStore: null });
+    const first = await sClientTo(set, ['-sess_out', file, '-msg'], ctx, 'first');
+    await answerAndClose(first, 'first');
+    checkSClient12(first.cli, first.conn, 'New', 'yes');
+    // ServerHello: 2 + 3 (length) + 2 (version) + 32 (random), then session_id length 0.
+    const sh = /^<<< TLS 1\.2, Handshake \[length [0-9a-f]{4}\], ServerHello\n((?: {4}(?:[0-9a-f]{2} ?)+\n)+)/m.exec(first.cli.output());
+    expect(sh, show(first.cli)).not.toBeNull();
+    const shBytes = sh![1]!.trim().split(/\s+/).map((b) => parseInt(b, 16));
+    expect(shBytes[38], show(first.cli)).toBe(0);
+    expect(first.cli.output(), show(first.cli)).toMatch(/^<<< TLS 1\.2, Handshake \[length [0-9a-f]{4}\], NewSessionTicket$/m);
+    expect(existsSync(file), show(first.cli)).toBe(true);
+
+    const second = await sClientTo(set, ['-sess_in', file], ctx, 'second');
+    await answerAndClose(second, 'second');
+    expect(second.conn.isSessionReused, show(second.cli)).toBe(true);
+    checkSClient12(second.cli, second.conn, 'Reused', 'yes');
+  });
+
+  it('a ticket from another server context (another key): NO_DECRYPT, a full handshake ("New") and a new ticket', async () => {
     const set = certs.p256;
     const dir = makeTempDir('puretls-interop-sess-');
     const file = `${dir}/s_client.sess`;
     const first = await sClientTo(set, ['-sess_out', file], serverCtx(set), 'first');
     await answerAndClose(first, 'first');
-    const id1 = /^ {4}Session-ID: ([0-9A-F]+)$/m.exec(first.cli.output())?.[1];
-    expect(id1, show(first.cli)).toBeTruthy();
-    const second = await sClientTo(set, ['-sess_in', file], serverCtx(set, { sessionStore: null }), 'second');
+    const ctx = serverCtx(set);
+    const decrypts = recordDecrypts(ctx);
+    const second = await sClientTo(set, ['-sess_in', file], ctx, 'second');
     await answerAndClose(second, 'second');
     expect(second.conn.isSessionReused).toBe(false);
+    expect(decrypts).toEqual([TicketStatus.NO_DECRYPT]);
     checkSClient12(second.cli, second.conn, 'New', 'yes');
+    expect(second.cli.output(), show(second.cli)).toMatch(/^ {4}TLS session ticket:$/m);
+  });
+
+  it('s_client -no_ticket → our server: no session_ticket either way (no ticket made), and the session-ID cache still serves', async () => {
+    const set = certs.p256;
+    const ctx = serverCtx(set);
+    const decrypts = recordDecrypts(ctx);
+    const run = await sClientTo(set, ['-no_ticket', '-msg'], ctx, 'no ticket');
+    await answerAndClose(run, 'no ticket');
+    checkSClient12(run.cli, run.conn, 'New', 'yes');
+    expect(decrypts).toEqual([]);
+    expect(run.cli.output(), show(run.cli)).not.toMatch(/NewSessionTicket/);
+    expect(run.cli.output(), show(run.cli)).not.toMatch(/TLS session ticket/);
+    expect(/^ {4}Session-ID: ([0-9A-F]*)$/m.exec(run.cli.output())?.[1]?.toLowerCase(), show(run.cli)).toBe(toHex(run.conn.session!.sessionId));
   });
 });
 

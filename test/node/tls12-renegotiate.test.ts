@@ -5,6 +5,7 @@
  * handshake, node's limit on client-initiated renegotiations
  * (ERR_TLS_SESSION_ATTACK), and the cases where it cannot run.
  */
+import { constants } from 'node:crypto';
 import { once } from 'node:events';
 import tls from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -151,9 +152,13 @@ describe('our renegotiate() → node:tls server', () => {
     expect(await echoed).toBe(bulk.digest());
   });
 
-  it("node's renegotiate({ requestCert: true }) gets our client's certificate", async () => {
+  // With node's TLS 1.2 tickets on (its default), a client (node's own as well as ours) answers the
+  // HelloRequest offering the ticket, the server resumes the certificate-less session, and node's
+  // renegotiate() callback never comes: observed with both clients. Without tickets node keeps no
+  // session (no internal cache): a full handshake, with the certificate.
+  it("node's renegotiate({ requestCert: true }) gets our client's certificate (node server with SSL_OP_NO_TICKET)", async () => {
     const result = new Promise<{ err: Error | null; cn: unknown; authorized: boolean }>((resolve) => {
-      const srv = tls.createServer({ cert: certs.cert, key: certs.key, ca: certs.ca, maxVersion: 'TLSv1.2' }, (s) => {
+      const srv = tls.createServer({ cert: certs.cert, key: certs.key, ca: certs.ca, maxVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_TICKET }, (s) => {
         s.pipe(s);
         expect(s.getPeerCertificate()).toEqual({});
         s.renegotiate({ requestCert: true, rejectUnauthorized: true }, (err) => {

@@ -6,7 +6,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContentType, HandshakeType, KeyUpdateType } from '../../src/common/constants.js';
 import { AlertDescription, AlertLevel } from '../../src/common/errors.js';
+import { findExtension } from '../../src/messages/extensions.js';
 import { ClientHello } from '../../src/messages/hello.js';
+import { SessionTicketExt } from '../../src/messages/index.js';
+import type { Session } from '../../src/session/session.js';
 import type { Connection } from '../../src/ssl/connection.js';
 import type { TlsContextOptions } from '../../src/ssl/context.js';
 import type { Chain } from '../helpers/keys.js';
@@ -50,6 +53,25 @@ function observed(server: TlsContextOptions = ACCEPT, client: TlsContextOptions 
   const sent = (): string[] => log.c2s.slice(from);
   return { ...p, cw, sw, m, hellos, sent };
 }
+
+/**
+ * The ClientHello offers `session`: by its RFC 5077 ticket (in session_ticket,
+ * with a fresh 32-byte session ID, §3.4) when it has one, else by its session ID.
+ */
+function expectOffers(hello: ClientHello, session: Session): void {
+  const ticket = findExtension(hello.extensions, SessionTicketExt);
+  if (session.ticket.length > 0) {
+    expect(ticket).toEqual(session.ticket);
+    expect(hello.legacySessionId).toHaveLength(32);
+    expect(hello.legacySessionId).not.toEqual(session.sessionId);
+  } else {
+    expect(ticket).toEqual(new Uint8Array(0));
+    expect(hello.legacySessionId).toEqual(session.sessionId);
+  }
+}
+
+/** Tickets off on the server: sessions are offered and resumed by session ID. */
+const NO_TICKETS = { ticketCodec: null } as const;
 
 /** Nothing changed by a refused call: nothing pending, nothing to send, no handshake running. */
 function unchanged(conn: Connection, handshaking = false): void {
@@ -153,7 +175,8 @@ describe('SSL_renegotiate() and SSL_renegotiate_abbreviated() (shared/spec/SSL_k
       p.client.doHandshake();
       drive(p.client, p.server);
       expect(p.cw.sent).toEqual([1, 16, 20, 1, 16, 20]);
-      expect(p.sw.sent).toEqual([2, 11, 12, 14, 20, 2, 11, 12, 14, 20]);
+      // Each full handshake ends with the server's NewSessionTicket (TLS 1.2 tickets are on by default).
+      expect(p.sw.sent).toEqual([2, 11, 12, 14, 4, 20, 2, 11, 12, 14, 4, 20]);
       expect(p.cw.handshakes).toBe(2);
       expect(p.client.isSessionReused).toBe(false);
     });
@@ -232,50 +255,61 @@ describe('SSL_renegotiate() and SSL_renegotiate_abbreviated() (shared/spec/SSL_k
       p.m.drive();
       expect(p.hellos).toHaveLength(2);
       expect(p.hellos[1]!.legacySessionId).toHaveLength(0);
+      // Nor its ticket: an empty session_ticket (asking for a new one).
+      expect(p.cw.sessions[0]!.ticket.length).toBeGreaterThan(0);
+      expect(findExtension(p.hellos[1]!.extensions, SessionTicketExt)).toEqual(new Uint8Array(0));
       expect(p.client.isSessionReused).toBe(false);
       expect(p.cw.sessions).toHaveLength(2); // a new session
     });
   });
 
   describe('"When called from the client side, SSL_renegotiate_abbreviated() works in the same way as SSL_renegotiate() except that OpenSSL will attempt to resume the session associated with the current connection in the new handshake."', () => {
-    it('the ClientHello offers the current session and the server resumes it', () => {
-      const p = observed();
-      const session = p.cw.sessions[0]!;
-      expect(p.client.renegotiateAbbreviated()).toBe(true);
-      expect(p.client.renegotiatePending()).toBe(true);
-      p.client.write(enc('same way'));
-      expect(p.client.renegotiatePending()).toBe(false);
-      p.m.drive();
-      expect(p.hellos[1]!.legacySessionId).toEqual(session.sessionId);
-      expect(p.client.isSessionReused).toBe(true);
-      expect(p.server.isSessionReused).toBe(true);
-      expect(dec(p.server.read())).toBe('same way');
-      expect(p.cw.sent.slice(3)).toEqual([HandshakeType.client_hello, HandshakeType.finished]);
-    });
-
-    it('"the session associated with the current connection": on a connection that itself resumed a session, that session', () => {
-      const first = established();
-      const session = first.cw.sessions[0]!;
-      const p = pair12(chain, { ...ACCEPT, sessionStore: first.server.config.sessionStore ?? null }, {}, { serverName: 'localhost', session });
-      const hellos: ClientHello[] = [];
-      const m = new Mitm12(p.client, p.server, {
-        onMessage: (dir, raw) => {
-          if (dir === 'c2s' && raw[0] === HandshakeType.client_hello) hellos.push(ClientHello.decode(raw.subarray(4)));
-          return raw;
-        },
+    for (const [how, server] of [['by its ticket', ACCEPT], ['by its session ID (tickets off)', { ...ACCEPT, ...NO_TICKETS }]] as const) {
+      it(`the ClientHello offers the current session and the server resumes it: ${how}`, () => {
+        const p = observed(server);
+        const session = p.cw.sessions[0]!;
+        expect(session.ticket.length > 0).toBe(how === 'by its ticket');
+        expect(p.client.renegotiateAbbreviated()).toBe(true);
+        expect(p.client.renegotiatePending()).toBe(true);
+        p.client.write(enc('same way'));
+        expect(p.client.renegotiatePending()).toBe(false);
+        p.m.drive();
+        expectOffers(p.hellos[1]!, session);
+        expect(p.client.isSessionReused).toBe(true);
+        expect(p.server.isSessionReused).toBe(true);
+        expect(dec(p.server.read())).toBe('same way');
+        expect(p.cw.sent.slice(3)).toEqual([HandshakeType.client_hello, HandshakeType.finished]);
+        // No new ticket for a resumed one (SUCCESS: USE), so no new session either.
+        expect(p.sw.sent.at(-2)).toBe(HandshakeType.server_hello);
+        expect(p.cw.sessions).toHaveLength(1);
       });
-      p.client.doHandshake();
-      m.drive();
-      expect(p.client.isSessionReused).toBe(true);
-      p.client.renegotiateAbbreviated();
-      p.client.doHandshake();
-      m.drive();
-      expect(hellos[1]!.legacySessionId).toEqual(session.sessionId);
-      expect(p.client.isSessionReused).toBe(true);
-    });
 
-    it('"will attempt to resume": when the server cannot (no session cache), a full handshake follows', () => {
-      const p = established({ ...ACCEPT, sessionStore: null });
+      it(`"the session associated with the current connection": on a connection that itself resumed a session, that session: ${how}`, () => {
+        const first = established(server);
+        const session = first.cw.sessions[0]!;
+        const shared = { sessionStore: first.server.config.sessionStore ?? null, ticketCodec: first.server.config.ticketCodec ?? null };
+        const p = pair12(chain, { ...ACCEPT, ...shared }, {}, { serverName: 'localhost', session });
+        const hellos: ClientHello[] = [];
+        const m = new Mitm12(p.client, p.server, {
+          onMessage: (dir, raw) => {
+            if (dir === 'c2s' && raw[0] === HandshakeType.client_hello) hellos.push(ClientHello.decode(raw.subarray(4)));
+            return raw;
+          },
+        });
+        p.client.doHandshake();
+        m.drive();
+        expect(p.client.isSessionReused).toBe(true);
+        expectOffers(hellos[0]!, session);
+        p.client.renegotiateAbbreviated();
+        p.client.doHandshake();
+        m.drive();
+        expectOffers(hellos[1]!, session);
+        expect(p.client.isSessionReused).toBe(true);
+      });
+    }
+
+    it('"will attempt to resume": when the server cannot (no session cache, no tickets), a full handshake follows', () => {
+      const p = established({ ...ACCEPT, sessionStore: null, ...NO_TICKETS });
       p.client.renegotiateAbbreviated();
       p.client.doHandshake();
       drive(p.client, p.server);
@@ -318,7 +352,8 @@ describe('SSL_renegotiate() and SSL_renegotiate_abbreviated() (shared/spec/SSL_k
         const shape = records(hr).map((r) => [r.type, r.fragment.length]);
         p.client.receive(hr);
         drive(p.client, p.server);
-        return { shape, sent: p.sw.sent.slice(5), resumed: p.client.isSessionReused, handshakes: p.sw.handshakes };
+        // The first handshake: ServerHello ... ServerHelloDone, NewSessionTicket, Finished.
+        return { shape, sent: p.sw.sent.slice(6), resumed: p.client.isSessionReused, handshakes: p.sw.handshakes };
       });
       expect(outcomes[0]).toEqual(outcomes[1]);
       expect(outcomes[0]!.shape).toEqual([[ContentType.handshake, 8 + 4 + 16]]);
@@ -376,7 +411,7 @@ describe('SSL_renegotiate() and SSL_renegotiate_abbreviated() (shared/spec/SSL_k
       withSession.server.doHandshake();
       drive(withSession.client, withSession.server);
       expect(withSession.client.isSessionReused).toBe(true);
-      const without = established({ sessionStore: null });
+      const without = established({ sessionStore: null, ...NO_TICKETS });
       without.server.renegotiate();
       without.server.doHandshake();
       drive(without.client, without.server);
@@ -385,7 +420,7 @@ describe('SSL_renegotiate() and SSL_renegotiate_abbreviated() (shared/spec/SSL_k
     });
 
     it('"If a new handshake is started then this will be handled transparently by calling any OpenSSL IO function": the server only reads and writes while it completes', () => {
-      const p = established({ sessionStore: null });
+      const p = established({ sessionStore: null, ...NO_TICKETS });
       p.server.renegotiate();
       const clientGot: (string | null)[] = [];
       const serverGot: (string | null)[] = [];
@@ -423,15 +458,18 @@ describe('SSL_renegotiate() and SSL_renegotiate_abbreviated() (shared/spec/SSL_k
       expect(p.cw.handshakes).toBe(2);
     });
 
-    it('"For a TLS connection the client will attempt to resume the current session in the new handshake"', () => {
-      const p = observed({});
-      const session = p.cw.sessions[0]!;
-      p.server.renegotiate();
-      p.server.doHandshake();
-      p.m.drive();
-      expect(p.hellos[1]!.legacySessionId).toEqual(session.sessionId);
-      expect(p.client.isSessionReused).toBe(true);
-    });
+    for (const [how, server] of [['by its ticket', {}], ['by its session ID (tickets off)', NO_TICKETS]] as const) {
+      it(`"For a TLS connection the client will attempt to resume the current session in the new handshake": ${how}`, () => {
+        const p = observed(server);
+        const session = p.cw.sessions[0]!;
+        p.server.renegotiate();
+        p.server.doHandshake();
+        p.m.drive();
+        expectOffers(p.hellos[1]!, session);
+        expect(p.client.isSessionReused).toBe(true);
+        expect(p.server.isSessionReused).toBe(true);
+      });
+    }
   });
 
   describe('"The SSL_renegotiate_pending() function returns 1 if a renegotiation or renegotiation request has been scheduled but not yet acted on, or 0 otherwise."', () => {

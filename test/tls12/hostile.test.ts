@@ -205,8 +205,12 @@ describe('ServerHello and server flight the client cannot accept', () => {
     failsAt('client', 'ERR_TLS_ILLEGAL_PARAMETER', A.illegal_parameter, onServerHello(() => ({ suite: CipherSuite.TLS_AES_128_GCM_SHA256 })), { maxVersion: TLS12 }, { maxVersion: TLS13 });
   });
   const keyShareExt = { type: ExtensionType.key_share, data: new Uint8Array([0, 0x1d, 0, 0]) };
-  it('an extension the client did not request (session_ticket): unsupported_extension (RFC 5246 §7.4.1.4)', () => {
-    failsAt('client', 'ERR_TLS_UNSUPPORTED_EXTENSION', A.unsupported_extension, onServerHello((sh) => ({ extensions: [...sh.extensions, { type: ExtensionType.session_ticket, data: new Uint8Array(0) }] })));
+  it('an extension the client did not request (status_request): unsupported_extension (RFC 5246 §7.4.1.4)', () => {
+    failsAt('client', 'ERR_TLS_UNSUPPORTED_EXTENSION', A.unsupported_extension, onServerHello((sh) => ({ extensions: [...sh.extensions, { type: ExtensionType.status_request, data: new Uint8Array(0) }] })));
+  });
+  // A TLS 1.2 ClientHello asks for a ticket by default (RFC 5077 §3.2; see tickets.test.ts); sessionTickets: false does not.
+  it('session_ticket to a client that did not request it (sessionTickets: false): unsupported_extension', () => {
+    failsAt('client', 'ERR_TLS_UNSUPPORTED_EXTENSION', A.unsupported_extension, onServerHello((sh) => ({ extensions: [...sh.extensions, { type: ExtensionType.session_ticket, data: new Uint8Array(0) }] })), { ticketCodec: null }, { sessionTickets: false });
   });
   it('an extension not allowed in a TLS 1.2 ServerHello (key_share), even at a TLS 1.2-only client: illegal_parameter (RFC 8446 §4.2; OpenSSL answers the same)', () => {
     failsAt('client', 'ERR_TLS_ILLEGAL_PARAMETER', A.illegal_parameter, onServerHello((sh) => ({ extensions: [...sh.extensions, keyShareExt] })));
@@ -614,7 +618,8 @@ describe('client certificates in TLS 1.2 (RFC 5246 §7.4.4, §7.4.6, §7.4.8)', 
     const cw = watch(p.client);
     const sw = watch(p.server);
     handshake(p);
-    expect(sw.sent).toEqual([2, 11, 12, 13, 14, 20]);
+    // The server's default ticket (RFC 5077 §3.3) before its CCS and Finished.
+    expect(sw.sent).toEqual([2, 11, 12, 13, 14, 4, 20]);
     expect(cw.sent).toEqual([1, 11, 16, 15, 20]);
     expect(p.server.peerCertificates[0]).toEqual(new Uint8Array(chain('ed25519').leaf.certDer));
     expect(p.server.peerVerification?.authorized).toBe(true);

@@ -79,9 +79,9 @@ function checkHandshake(suite: number, group: number, keyType: KeyType, scheme: 
   expect(p.client.negotiated.finished).toEqual(p.server.negotiated.peerFinished);
   expect(p.server.negotiated.finished).toEqual(p.client.negotiated.peerFinished);
   expect(p.client.negotiated.finished).not.toEqual(p.server.negotiated.finished);
-  // Messages of a full handshake (RFC 5246 §7.3).
+  // Messages of a full handshake (RFC 5246 §7.3); the server's default ticket (RFC 5077 §3.3) goes before its CCS and Finished.
   expect(cw.sent).toEqual([1, 16, 20]);
-  expect(sw.sent).toEqual([2, 11, 12, 14, 20]);
+  expect(sw.sent).toEqual([2, 11, 12, 14, 4, 20]);
   expect(cw.received).toEqual(sw.sent);
   expect(sw.received).toEqual(cw.sent);
   expect(cw.handshakes).toBe(1);

@@ -154,10 +154,11 @@ describe('renegotiation with application data in flight both ways', () => {
     expect(p.server.read()).toBeNull(); // c1 and c2 are still held by the client
     expect(p.server.handshaking).toBe(false);
     expect(p.server.negotiated).not.toBe(oldServer);
-    // Flight 4: the server's ChangeCipherSpec and Finished release s1; s2, written now, follows at once.
+    // Flight 4: a NewSessionTicket (the renegotiation's ClientHello asked for one, RFC 5077 §3.3), the server's
+    // ChangeCipherSpec and Finished release s1; s2, written now, follows at once.
     p.server.write(enc('s2'));
     const f4 = p.server.takeOutgoing()!;
-    expect(types(f4)).toEqual([CCS, HS, DATA, DATA]);
+    expect(types(f4)).toEqual([HS, CCS, HS, DATA, DATA]);
     expect(p.client.negotiated).toBe(oldClient);
     p.client.receive(p.m.forward('s2c', f4));
     expect(dec(p.client.read())).toBe('s1s2');
@@ -169,7 +170,7 @@ describe('renegotiation with application data in flight both ways', () => {
     expect(dec(p.server.read())).toBe('c1c2');
     // On the wire, as each end sent it: the data of each end's renegotiation after its Finished.
     expect(p.sent('c2s')).toEqual(['client_hello', 'client_key_exchange', 'CCS', 'finished', 'data:c1', 'data:c2']);
-    expect(p.sent('s2c')).toEqual(['data:s0', 'server_hello', 'certificate', 'server_key_exchange', 'server_hello_done', 'CCS', 'finished', 'data:s1', 'data:s2']);
+    expect(p.sent('s2c')).toEqual(['data:s0', 'server_hello', 'certificate', 'server_key_exchange', 'server_hello_done', 'new_session_ticket', 'CCS', 'finished', 'data:s1', 'data:s2']);
     // The new result, committed at once.
     const now = p.client.negotiated;
     expect(now).not.toBe(oldClient);
@@ -182,7 +183,11 @@ describe('renegotiation with application data in flight both ways', () => {
     expect(p.cw.handshakes).toBe(2);
     expect(p.sw.handshakes).toBe(2);
     expect(p.cw.sent).toEqual([1, 16, 20, 1, 16, 20]);
-    expect(p.sw.sent).toEqual([2, 11, 12, 14, 20, 2, 11, 12, 14, 20]);
+    expect(p.sw.sent).toEqual([2, 11, 12, 14, 4, 20, 2, 11, 12, 14, 4, 20]);
+    // Each full handshake gave the client a session with its own ticket.
+    expect(p.cw.sessions).toHaveLength(2);
+    expect(p.cw.sessions[1]!.ticket.length).toBeGreaterThan(0);
+    expect(p.cw.sessions[1]!.ticket).not.toEqual(p.cw.sessions[0]!.ticket);
     // A new master secret (two key log lines, the same on both ends) and a new exporter.
     expect(p.cw.keylog).toHaveLength(2);
     expect(p.sw.keylog).toEqual(p.cw.keylog);
@@ -268,8 +273,11 @@ describe('renegotiation with application data in flight both ways', () => {
     expect(p.sent('c2s')).toEqual(['client_hello', 'CCS', 'finished', 'data:a', 'data:c']);
     expect(p.sent('s2c')).toEqual(['server_hello', 'CCS', 'finished', 'data:b']);
     expect(old.resumed).toBe(false);
+    // The first handshake: ClientHello, ClientKeyExchange, Finished / ServerHello ... ServerHelloDone, NewSessionTicket, Finished.
+    // The session is resumed by its ticket, which is not renewed (SUCCESS: USE, the TLS 1.2 default).
     expect(p.cw.sent.slice(3)).toEqual([HandshakeType.client_hello, HandshakeType.finished]);
-    expect(p.sw.sent.slice(5)).toEqual([HandshakeType.server_hello, HandshakeType.finished]);
+    expect(p.sw.sent.slice(6)).toEqual([HandshakeType.server_hello, HandshakeType.finished]);
+    expect(p.cw.sessions).toHaveLength(1);
     expect(p.cw.handshakes).toBe(2);
     expect(p.sw.handshakes).toBe(2);
     expect(p.cw.keylog[1]!.split(' ')[2]).toBe(Buffer.from(session.secret).toString('hex'));
@@ -349,7 +357,7 @@ describe('renegotiation with application data in flight both ways', () => {
     p.m.drive();
     expect(dec(p.server.read())).toBe('held');
     expect(p.sent('c2s')).toEqual(['client_hello', 'client_key_exchange', 'CCS', 'finished', 'data:held']);
-    expect(p.sent('s2c')).toEqual(['server_hello', 'certificate', 'server_key_exchange', 'server_hello_done', 'CCS', 'finished']);
+    expect(p.sent('s2c')).toEqual(['server_hello', 'certificate', 'server_key_exchange', 'server_hello_done', 'new_session_ticket', 'CCS', 'finished']);
   });
 
   it("data the server writes in the renegotiation stays queued, off the wire, while the client does not complete it; it goes out after the server's Finished", () => {
@@ -373,11 +381,11 @@ describe('renegotiation with application data in flight both ways', () => {
     p.server.receive(p.m.forward('c2s', last));
     p.m.drive();
     expect(dec(p.client.read())).toBe('held');
-    expect(p.sent('s2c')).toEqual(['server_hello', 'certificate', 'server_key_exchange', 'server_hello_done', 'CCS', 'finished', 'data:held']);
+    expect(p.sent('s2c')).toEqual(['server_hello', 'certificate', 'server_key_exchange', 'server_hello_done', 'new_session_ticket', 'CCS', 'finished', 'data:held']);
   });
 
-  it('server-initiated, with no session to resume (sessionStore: null): a full handshake', () => {
-    const p = established({ sessionStore: null });
+  it('server-initiated, with no session to resume (sessionStore: null, ticketCodec: null): a full handshake', () => {
+    const p = established({ sessionStore: null, ticketCodec: null });
     expect(p.cw.sessions).toHaveLength(0);
     p.server.renegotiate();
     p.server.doHandshake();
@@ -402,7 +410,7 @@ describe('renegotiation with application data in flight both ways', () => {
   });
 
   it('the server asks for a client certificate in a renegotiation (setPeerVerification, node renegotiate({ requestCert })): with no session to resume, a full handshake with the certificate', () => {
-    const p = established({ verifier: verifierFor(chain), sessionStore: null }, { certificate: certifiedKey(chain.leaf, [chain.leaf, chain.intermediate]) });
+    const p = established({ verifier: verifierFor(chain), sessionStore: null, ticketCodec: null }, { certificate: certifiedKey(chain.leaf, [chain.leaf, chain.intermediate]) });
     expect(p.server.peerCertificates).toEqual([]);
     p.server.setPeerVerification({ requestCert: true, rejectUnauthorized: true });
     p.server.renegotiate();
@@ -414,14 +422,30 @@ describe('renegotiation with application data in flight both ways', () => {
     expect(p.cw.sent.slice(3)).toEqual([1, 11, 16, 15, 20]);
   });
 
-  it('... but with a session the client offers to resume, the server resumes it and asks for nothing (as OpenSSL without SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION)', () => {
+  it('... and with a session (a ticket) the client offers, made without a certificate, the server does not resume it for that: a full handshake with the certificate (node renegotiate({ requestCert }))', () => {
     const p = established({ verifier: verifierFor(chain) }, { certificate: certifiedKey(chain.leaf, [chain.leaf, chain.intermediate]) });
+    expect(p.cw.sessions[0]!.ticket.length).toBeGreaterThan(0);
+    p.server.setPeerVerification({ requestCert: true });
+    p.server.renegotiate();
+    p.server.doHandshake();
+    drive(p.client, p.server);
+    expect(p.server.isSessionReused).toBe(false);
+    expect(p.server.peerCertificates[0]).toEqual(new Uint8Array(chain.leaf.certDer));
+    // HelloRequest, then a full handshake with a CertificateRequest (whether a new ticket follows: see tickets.test.ts).
+    expect(p.sw.sent.slice(6, 12)).toEqual([0, 2, 11, 12, 13, 14]);
+    expect(p.sw.sent.at(-1)).toBe(HandshakeType.finished);
+  });
+
+  it('... but a session made with a client certificate is resumed by a renegotiation that asks for one: no new request, the same certificate', () => {
+    const p = established({ verifier: verifierFor(chain), requestCert: true }, { certificate: certifiedKey(chain.leaf, [chain.leaf, chain.intermediate]) });
+    expect(p.server.peerCertificates[0]).toEqual(new Uint8Array(chain.leaf.certDer));
     p.server.setPeerVerification({ requestCert: true });
     p.server.renegotiate();
     p.server.doHandshake();
     drive(p.client, p.server);
     expect(p.server.isSessionReused).toBe(true);
-    expect(p.server.peerCertificates).toEqual([]);
+    expect(p.server.peerCertificates[0]).toEqual(new Uint8Array(chain.leaf.certDer));
+    expect(p.sw.sent.slice(7)).toEqual([0, 2, 20]);
   });
 
   it('with requireCert for the renegotiation, a session made without a client certificate is not resumed: a full handshake obtains the certificate', () => {

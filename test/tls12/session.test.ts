@@ -3,7 +3,7 @@
  * 'session' event, the abbreviated handshake, expiry on either side, the
  * server's bounded MemorySessionCache, the conditions under which a session
  * is not offered or not resumed (server name, suite, EMS, no store), and the
- * Session encoding.
+ * Session encoding. Tickets are off on these servers (see serverCtx).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/common/bytes.js';
@@ -24,7 +24,12 @@ beforeAll(async () => {
   otherChain = await chainFor('ed25519');
 });
 
-const serverCtx = (o: TlsContextOptions = {}) => new TlsContext({ certificate: serverCert(chain), ...o });
+/**
+ * The servers here issue no tickets (ticketCodec: null), so the sessions carry
+ * none and are offered and resumed by session ID; TLS 1.2 tickets (on by
+ * default) are covered in tickets.test.ts.
+ */
+const serverCtx = (o: TlsContextOptions = {}) => new TlsContext({ certificate: serverCert(chain), ticketCodec: null, ...o });
 const clientCtx = (o: TlsContextOptions = {}) => new TlsContext({ verifier: verifierFor(chain), maxVersion: TLS12, ...o });
 
 /** One connection between the contexts, run to the end of the handshake; its hellos decoded. */
@@ -247,7 +252,7 @@ describe('TLS 1.2 session-ID resumption', () => {
 
   it("a session from a server with another certificate is resumed only with that server's cache; elsewhere the new certificate is accepted in a full handshake", () => {
     const session = connect(serverCtx(), clientCtx()).cw.sessions[0]!;
-    const other = new TlsContext({ certificate: serverCert(otherChain) });
+    const other = new TlsContext({ certificate: serverCert(otherChain), ticketCodec: null });
     const r = connect(other, clientCtx({ verifier: verifierFor(otherChain) }), session);
     expectFull(r);
     expect(r.client.peerCertificates[0]).toEqual(new Uint8Array(otherChain.leaf.certDer));

@@ -1,0 +1,113 @@
+/**
+ * The one-letter commands typed on stdin (not with -quiet), as OpenSSL 3's:
+ *
+ *   k / K   KeyUpdate (TLS 1.3): update_not_requested / update_requested;
+ *           "KEYUPDATE" on stderr.
+ *   R       renegotiation (TLS 1.2). s_client: a full handshake
+ *           (SSL_renegotiate), "RENEGOTIATING" on stderr first. s_server: a
+ *           HelloRequest, then "SSL_do_handshake -> 1" on stdout.
+ *   r       s_client: an abbreviated renegotiation, offering the current
+ *           session (SSL_renegotiate_abbreviated; openssl s_client has no
+ *           `r` and sends it as data). s_server: as R.
+ *
+ * openssl s_server's `R` also sets SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE
+ * (ask for a client certificate); ours does not. A client that answers the
+ * HelloRequest by resuming its session (openssl s_client and ours do) gets
+ * no CertificateRequest from openssl either.
+ *
+ * Where OpenSSL cannot renegotiate (TLS 1.3, -no_renegotiation) it prints
+ * the same first line and an error; we print one `puretls:` line after it
+ * and the connection goes on (openssl s_client 3.0 then quits, on the error
+ * left in its queue). A renegotiation the peer refuses fails the
+ * connection, as in OpenSSL (the socket's 'error').
+ */
+import { KeyUpdateType as KeyUpdate } from '../common/constants.js';
+import { errorText, type CliSocket } from './session.js';
+
+/** Who types, and where the lines go. */
+export interface CommandContext {
+  readonly role: 'client' | 'server';
+  /** -no_renegotiation: R / r are refused here (SSL_renegotiate fails in OpenSSL). */
+  readonly noRenegotiation: boolean;
+  /** stdout */
+  readonly out: (line: string) => void;
+  /** stderr */
+  readonly err: (line: string) => void;
+}
+
+/** OpenSSL's line after s_server's R / r (and k / K): SSL_do_handshake's return value. */
+export const SERVER_RENEGOTIATE_LINE = 'SSL_do_handshake -> 1';
+
+/** The commands both s_client and s_server take. Returns null when `line` is not one of them. */
+export function sharedCommand(sock: CliSocket, line: string, cx: CommandContext): Promise<void> | null {
+  switch (line) {
+    case 'k':
+    case 'K':
+      return keyUpdateCommand(sock, line === 'K', cx.err);
+    case 'R':
+    case 'r':
+      return renegotiateCommand(sock, line === 'r' && cx.role === 'client' ? 'abbreviated' : 'full', cx);
+    default:
+      return null;
+  }
+}
+
+/** `k` / `K`: schedule a KeyUpdate and send it now; OpenSSL prints KEYUPDATE. */
+export async function keyUpdateCommand(sock: CliSocket, requested: boolean, err: (line: string) => void): Promise<void> {
+  try {
+    sock.keyUpdate(requested ? KeyUpdate.REQUESTED : KeyUpdate.NOT_REQUESTED);
+    await sock.doHandshake();
+    err('KEYUPDATE');
+  } catch (e) {
+    err(`puretls: key update failed: ${errorText(e)}`);
+  }
+}
+
+/** Why a renegotiation cannot start here, or undefined. */
+function cannotRenegotiate(sock: CliSocket, cx: CommandContext): string | undefined {
+  if (cx.noRenegotiation) return 'puretls: renegotiation is disabled (-no_renegotiation)';
+  if (sock.getProtocol() === 'TLSv1.3') return 'puretls: renegotiation is not possible on TLS 1.3 (wrong ssl version); k or K updates the keys';
+  return undefined;
+}
+
+/**
+ * `R` / `r`: start a renegotiation and send its first message now. It ends
+ * on the next 'secure' (with -msg its handshake lines show); a failure is
+ * the socket's 'error' (or, when it cannot start, one line here).
+ */
+export async function renegotiateCommand(sock: CliSocket, kind: 'full' | 'abbreviated', cx: CommandContext): Promise<void> {
+  const { err } = cx;
+  if (cx.role === 'client') err('RENEGOTIATING');
+  const reason = cannotRenegotiate(sock, cx);
+  if (reason === undefined) {
+    let scheduled: boolean | undefined;
+    const onDone = (e: Error | null): void => {
+      // A renegotiation that started and fails is the socket's 'error'; one that could not start is said here.
+      if (e && scheduled === false) err(`puretls: renegotiation failed: ${errorText(e)}`);
+    };
+    scheduled = kind === 'abbreviated' ? sock.renegotiateAbbreviated(onDone) : sock.renegotiate({}, onDone);
+    if (scheduled) {
+      try {
+        await sock.doHandshake();
+      } catch (e) {
+        err(`puretls: renegotiation failed: ${errorText(e)}`);
+        return;
+      }
+    }
+  }
+  if (cx.role === 'server') cx.out(SERVER_RENEGOTIATE_LINE);
+  if (reason !== undefined) err(reason);
+}
+
+/** `n` (server): send a NewSessionTicket, once the socket has that control. */
+export async function newTicketCommand(sock: CliSocket, err: (line: string) => void): Promise<void> {
+  const s = sock as unknown as { newSessionTicket?: () => void };
+  if (typeof s.newSessionTicket !== 'function') return err('puretls: n: session tickets are not implemented yet');
+  try {
+    s.newSessionTicket.call(sock);
+    await sock.doHandshake();
+    err('NEW SESSION TICKET SENT');
+  } catch (e) {
+    err(`puretls: new session ticket failed: ${errorText(e)}`);
+  }
+}
