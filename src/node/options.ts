@@ -276,7 +276,7 @@ export const UNSUPPORTED_OPTIONS: Readonly<Record<string, UnsupportedOption>> = 
     why: `only ${DEFAULT_METHODS.join(', ')} (the default) are accepted; use minVersion/maxVersion`,
     accepts: (v) => typeof v === 'string' && DEFAULT_METHODS.includes(v),
   },
-  ticketKeys: { scopes: ALL_SCOPES, why: 'server-side session tickets are not implemented (TLS 1.2 sessions resume by session ID)' },
+  ticketKeys: { scopes: ALL_SCOPES, why: "ticket keys are not mapped onto the ticket codec yet (tickets are sealed under the server's own keys)" },
   pskCallback: { scopes: ['client', 'server'], why: 'external pre-shared keys are not implemented' },
   pskIdentityHint: { scopes: ['server'], why: 'external pre-shared keys are not implemented' },
   requestOCSP: { scopes: ['client'], why: "OCSP stapling ('OCSPResponse') is not implemented", accepts: (v) => v === false },
