@@ -21,6 +21,8 @@ export type AlpnOption = readonly string[] | Uint8Array | readonly Uint8Array[];
  * UNSUPPORTED_OPTIONS), never ignored.
  */
 export interface SecureContextOptions {
+  /** Server: the session ticket keys, 48 bytes (16 name, 16 HMAC secret, 16 AES key), as node; shared by servers that must open each other's tickets. */
+  ticketKeys?: Uint8Array;
   /** OpenSSL SSL_OP_* flags: only 0 or crypto.constants.SSL_OP_NO_TICKET (no TLS 1.2 tickets); any other value is refused. */
   secureOptions?: number;
   /** Trust anchors. Default: node's `tls.rootCertificates`. */
@@ -251,7 +253,7 @@ const DEFAULT_METHODS = ['TLS_method', 'TLS_client_method', 'TLS_server_method',
  * ciphers, ciphersuites, sigalgs, ecdhCurve, honorCipherOrder, minVersion,
  * maxVersion, servername, checkServerIdentity, rejectUnauthorized,
  * requestCert, ALPNProtocols, ALPNCallback, SNICallback, session,
- * secureContext, handshakeTimeout, sessionTimeout, sessionIdContext, and
+ * secureContext, handshakeTimeout, sessionTimeout, sessionIdContext, ticketKeys, and
  * puretls's own provider, limits, renegotiation. Accepted and ignored (IGNORED_OPTIONS):
  * enableTrace.
  */
@@ -276,7 +278,6 @@ export const UNSUPPORTED_OPTIONS: Readonly<Record<string, UnsupportedOption>> = 
     why: `only ${DEFAULT_METHODS.join(', ')} (the default) are accepted; use minVersion/maxVersion`,
     accepts: (v) => typeof v === 'string' && DEFAULT_METHODS.includes(v),
   },
-  ticketKeys: { scopes: ALL_SCOPES, why: "ticket keys are not mapped onto the ticket codec yet (tickets are sealed under the server's own keys)" },
   pskCallback: { scopes: ['client', 'server'], why: 'external pre-shared keys are not implemented' },
   pskIdentityHint: { scopes: ['server'], why: 'external pre-shared keys are not implemented' },
   requestOCSP: { scopes: ['client'], why: "OCSP stapling ('OCSPResponse') is not implemented", accepts: (v) => v === false },

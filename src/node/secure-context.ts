@@ -21,6 +21,7 @@ import { parseGroups, parseSigalgs } from './algorithms.js';
 import { codedError, invalidArgType, parseRenegotiation, parseVersion, refuseUnsupportedOptions, SSL_OP_NO_TICKET, type PemInput, type SecureContextOptions } from './options.js';
 import { nodeRenegotiationPolicy } from './renegotiate.js';
 import { parseSessionIdContext, parseSessionTimeout, SessionCaches } from './sessions.js';
+import { RotatingTicketCodec } from '../session/ticket-codec.js';
 
 /** getPeerCertificate()'s object: node's shape, with Buffers. */
 export type PeerCertificate = Omit<DetailedCertificate, 'raw' | 'pubkey' | 'issuerCertificate'> & {
@@ -116,6 +117,12 @@ export class SecureContext {
   readonly renegotiation: Partial<RenegotiationPolicy> | undefined;
   /** TLS 1.2 session tickets; false with secureOptions SSL_OP_NO_TICKET. */
   readonly sessionTickets: boolean;
+  /**
+   * Seals and opens this context's session tickets (a server's). With node's
+   * `ticketKeys` it uses exactly those keys and never rotates (as node);
+   * without, keys of its own that rotate every 12 hours.
+   */
+  readonly ticketCodec: RotatingTicketCodec;
   private verifierCache: DefaultVerifier | undefined;
   private sessionCache: SessionCaches | undefined;
 
@@ -139,6 +146,7 @@ export class SecureContext {
     this.limits = options.limits;
     this.renegotiation = parseRenegotiation(options.renegotiation);
     this.sessionTickets = options.secureOptions !== SSL_OP_NO_TICKET;
+    this.ticketCodec = ticketCodecFor(this.provider, options.ticketKeys);
     this.certificate = certifiedKey(options);
     try {
       this.ca = options.ca === undefined ? undefined : caFromOption(options.ca);
@@ -298,6 +306,23 @@ function renegotiationFor(sc: SecureContext, role: 'client' | 'server'): { reneg
   return sc.renegotiation ? { renegotiation: sc.renegotiation } : {};
 }
 
+/** node's `ticketKeys` (48 bytes: name, HMAC secret, AES key) onto a codec; checked as node checks it. */
+export function ticketCodecFor(provider: CryptoProvider, keys: unknown): RotatingTicketCodec {
+  if (keys === undefined || keys === null) return new RotatingTicketCodec({ provider });
+  const codec = new RotatingTicketCodec({ provider, rotateAfterMs: Infinity });
+  setNodeTicketKeys(codec, keys, 'options.ticketKeys');
+  return codec;
+}
+
+/** node's setTicketKeys / ticketKeys: a 48-byte Buffer (or Uint8Array), else node's errors. */
+export function setNodeTicketKeys(codec: RotatingTicketCodec, keys: unknown, what: string): void {
+  if (!(keys instanceof Uint8Array)) throw invalidArgType(what, 'an instance of Buffer, TypedArray, or DataView', keys);
+  if (keys.byteLength !== 48) {
+    throw codedError(new RangeError(`The argument '${what}' must be exactly 48 bytes. Received ${keys.byteLength}`), 'ERR_INVALID_ARG_VALUE');
+  }
+  codec.fromNodeTicketKeys(keys);
+}
+
 /** The core context for one role from a SecureContext and the connection-level options. */
 export function tlsContextFor(sc: SecureContext, p: ContextParams): TlsContext {
   const requestCert = p.role === 'server' && !!p.requestCert;
@@ -322,6 +347,7 @@ export function tlsContextFor(sc: SecureContext, p: ContextParams): TlsContext {
     ...(sc.limits ? { limits: sc.limits } : {}),
     ...renegotiationFor(sc, p.role),
     sessionTickets: sc.sessionTickets,
+    ...(p.role === 'server' ? { ticketCodec: sc.ticketCodec } : {}),
     ...(sessions ? { sessionStore: sessions.caches.storeFor(sessions.sessionIdContext) } : {}),
     ...(sessions?.lifetimeSeconds !== undefined ? { sessionLifetimeSeconds: sessions.lifetimeSeconds } : {}),
   });

@@ -20,6 +20,8 @@ import { invalidArgType, type SecureContextOptions, type TlsServerOptions } from
 import { SecureContext } from './secure-context.js';
 import { serverSetup, type SocketSetup } from './setup.js';
 import { TlsSocket } from './socket.js';
+import { RotatingTicketCodec } from '../session/ticket-codec.js';
+import { setNodeTicketKeys } from './secure-context.js';
 
 export type { NewSessionListener, ResumeSessionCallback, ResumeSessionListener } from './session-events.js';
 
@@ -74,6 +76,27 @@ export class TlsServer extends net.Server {
     if (typeof hostname !== 'string' || hostname === '') throw invalidArgType('hostname', 'a non-empty string', hostname);
     const sc = context instanceof SecureContext ? context : new SecureContext(context);
     this.contexts.unshift({ pattern: hostnamePattern(hostname), context: sc }); // the latest added wins
+  }
+
+  /** node's server.getTicketKeys(): the 48 bytes of the key that seals tickets now. */
+  getTicketKeys(): Buffer {
+    return Buffer.from(this.ticketCodec().toNodeTicketKeys());
+  }
+
+  /**
+   * node's server.setTicketKeys(keys): seal new tickets under these 48 bytes.
+   * Unlike node, tickets sealed under the previous key still open (and are
+   * renewed) for one ticket lifetime.
+   * @throws {TypeError|RangeError} not 48 bytes
+   */
+  setTicketKeys(keys: Uint8Array): void {
+    setNodeTicketKeys(this.ticketCodec(), keys, 'keys');
+  }
+
+  private ticketCodec(): RotatingTicketCodec {
+    const codec = this.setup.context.ticketCodec;
+    if (!(codec instanceof RotatingTicketCodec)) throw new TypeError('this server has no ticket keys');
+    return codec;
   }
 
   /** node's server.setSecureContext: new connections use these options (merged over the old ones). */

@@ -1,3 +1,4 @@
+import { plain } from '../common/bytes.js';
 /**
  * Ticket keys for RotatingTicketCodec: the key shape, argument checks and
  * node:tls's 48-byte `ticketKeys` layout.
@@ -73,7 +74,9 @@ export function ticketKeyFromNode(buf: Uint8Array, createdMs: number, where: str
   if (buf.length !== NODE_TICKET_KEYS_LENGTH) {
     throw new RangeError(`${where}: ticket keys must be 48 bytes (16 name, 16 HMAC secret, 16 AES key), got ${buf.length}`);
   }
-  return { name: buf.slice(0, TICKET_KEY_NAME_LENGTH), key: buf.slice(TICKET_KEY_NAME_LENGTH), createdMs };
+  // plain(): a Buffer's slice() is a view, and the key is wiped later: copies, never the caller's bytes.
+  const bytes = plain(buf);
+  return { name: bytes.slice(0, TICKET_KEY_NAME_LENGTH), key: bytes.slice(TICKET_KEY_NAME_LENGTH), createdMs };
 }
 
 /** The inverse of ticketKeyFromNode: name || key, 48 fresh bytes. */
