@@ -15,7 +15,7 @@ import { truncateClientHelloForBinders } from '../messages/hello.js';
 import { PreSharedKeyClientExt, PskKeyExchangeModesExt } from '../messages/index.js';
 import type { Session } from '../session/session.js';
 import { TicketStatus } from '../session/ticket-codec.js';
-import { TicketReturn, type TicketDecryptInfo } from './config.js';
+import { TicketReturn, type HandshakeConfig, type TicketDecryptInfo } from './config.js';
 import { KeySchedule13 } from './keyschedule13.js';
 import { userCallback, type HandshakeContext } from './state.js';
 
@@ -52,6 +52,18 @@ export function decideTicket(cx: HandshakeContext, info: TicketDecryptInfo, tls1
   }
   if (ret === TicketReturn.ABORT) throw TlsError.internal('session ticket decrypt callback aborted the handshake');
   return ret;
+}
+
+/**
+ * The generate callback (SSL_CTX_set_session_ticket_cb), run before each
+ * ticket is made from `session`: returning anything but true ends the
+ * handshake with internal_error, as OpenSSL.
+ */
+export function runGenerateCallback(config: HandshakeConfig, session: Session): void {
+  const generate = config.sessionTicketCallbacks.generate;
+  if (generate && userCallback('session ticket generate callback', () => generate(session)) !== true) {
+    throw TlsError.internal('session ticket generate callback returned false');
+  }
 }
 
 /** A session this handshake may resume: TLS 1.3, a suite of the chosen hash, within its lifetime and age window. */

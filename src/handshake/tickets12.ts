@@ -12,12 +12,11 @@ import { SessionTicketExt } from '../messages/index.js';
 import { NewSessionTicket12 } from '../messages/messages12.js';
 import { Session } from '../session/session.js';
 import { TicketStatus } from '../session/ticket-codec.js';
-import { TlsError } from '../common/errors.js';
 import { send } from './common13.js';
 import type { Core12 } from './common12.js';
 import { TicketReturn } from './config.js';
-import { decideTicket } from './server-psk.js';
-import { expectType, userCallback, type HandshakeContext, type HandshakeState } from './state.js';
+import { decideTicket, runGenerateCallback } from './server-psk.js';
+import { expectType, type HandshakeContext, type HandshakeState } from './state.js';
 
 /** The server's answer to a ClientHello's session_ticket extension. */
 export interface TicketPlan12 {
@@ -55,10 +54,7 @@ export function planTickets12(cx: HandshakeContext, ch: ClientHello, usable: (s:
  */
 export function sendTicket12(cx: HandshakeContext, core: Core12, session: Session): void {
   const { config } = cx;
-  const generate = config.sessionTicketCallbacks.generate;
-  if (generate && userCallback('session ticket generate callback', () => generate(session)) !== true) {
-    throw TlsError.internal('session ticket generate callback returned false');
-  }
+  runGenerateCallback(config, session);
   const ticket = config.ticketCodec!.seal(session);
   send(cx, core.transcript, new NewSessionTicket12(config.ticketLifetimeSeconds, ticket));
 }
@@ -71,11 +67,10 @@ export class ExpectNewSessionTicket12 implements HandshakeState {
     private readonly next: (ticket: NewSessionTicket12) => HandshakeState,
   ) {}
 
-  handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
+  handle(_cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
     expectType(msg, H.new_session_ticket, this.name);
     const nst = NewSessionTicket12.decode(msg.body);
     this.core.transcript.add(msg.raw);
-    void cx;
     return this.next(nst);
   }
 }

@@ -205,7 +205,7 @@ export class KeyUpdate implements HandshakeBody {
     const r = new Reader(body);
     const v = r.u8('request_update');
     r.end('KeyUpdate');
-    // RFC 8446 §4.6.3: any other request_update value is an illegal_parameter.
+    // RFC 8446 §4.6.3: a request_update value other than 0 or 1 is an illegal_parameter.
     if (v !== 0 && v !== 1) throw TlsError.illegal(`KeyUpdate: request_update ${v}`);
     return new KeyUpdate(v);
   }

@@ -188,7 +188,7 @@ export class RotatingTicketCodec implements TicketCodec {
     try {
       session = Session.fromBytes(plain);
     } catch {
-      return noDecrypt; // authentic, but not a session: refuse it as any other
+      return noDecrypt; // authentic, but not a session: refused like every other bad ticket
     } finally {
       wipe(plain);
     }

@@ -4,11 +4,11 @@
  * NewSessionTicket made from it: a unique nonce, a random age_add, the PSK
  * for that nonce, the session sealed by the context's TicketCodec.
  */
-import { TlsError } from '../common/errors.js';
 import { hashLength } from '../crypto/provider.js';
 import { hkdfExpandLabel } from '../crypto/tls13-kdf.js';
 import type { HandshakeConfig } from '../handshake/config.js';
-import { userCallback, type Negotiated } from '../handshake/state.js';
+import type { Negotiated } from '../handshake/state.js';
+import { runGenerateCallback } from '../handshake/server-psk.js';
 import { NewSessionTicket13 } from '../messages/messages13.js';
 import { Session } from '../session/session.js';
 
@@ -64,10 +64,7 @@ export function issueTicket13(
   counter: number,
 ): IssuedTicket {
   const { config } = cx;
-  const generate = config.sessionTicketCallbacks.generate;
-  if (generate && userCallback('session ticket generate callback', () => generate(template)) !== true) {
-    throw TlsError.internal('session ticket generate callback returned false');
-  }
+  runGenerateCallback(config, template);
   const suite = cx.negotiated.suite!;
   const provider = config.provider;
   const nonce = new Uint8Array(8);

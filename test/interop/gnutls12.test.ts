@@ -39,6 +39,7 @@ import {
   type CertType,
   type HandshakeCounter,
   type Suite12Row,
+  show,
 } from './support.js';
 
 installPeerCleanup();
@@ -49,7 +50,6 @@ const T = 10_000;
 const ECDHE_IDS = GROUPS12.map((g) => g.id);
 const TLS12_ONLY = 'NORMAL:-VERS-ALL:+VERS-TLS1.2';
 
-const show = (peer: PeerHandle): string => `\n--- ${peer.name} output ---\n${peer.output()}\n---`;
 
 /** GnuTLS's "- Description:" for a TLS 1.2 handshake: (TLS1.2-X.509)-(ECDHE-<curve>)-(<sig>)-(<cipher>). */
 const GNUTLS_CURVE: Record<string, string> = { X25519: 'X25519', 'P-256': 'SECP256R1', 'P-384': 'SECP384R1', 'P-521': 'SECP521R1' };

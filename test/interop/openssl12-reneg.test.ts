@@ -22,7 +22,6 @@
 //    RFC 5246 §7.2.2 lets the requester decide, OpenSSL always gives up on the connection.
 //  * s_server refuses a client's renegotiation unless -client_renegotiation (OpenSSL 3
 //    default: SSL_OP_ALLOW_CLIENT_RENEGOTIATION off), with a no_renegotiation warning.
-import type net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AlertDescription } from '../../src/common/errors.js';
 import { Connection } from '../../src/ssl/connection.js';
@@ -46,7 +45,8 @@ import {
   type CertSet,
   type CertType,
   type HandshakeCounter,
-  type Listener,
+  show,
+  acceptFrom,
 } from './support.js';
 
 installPeerCleanup();
@@ -60,7 +60,6 @@ beforeAll(async () => {
   certs = await makeCertSets();
 }, 60_000);
 
-const show = (peer: PeerHandle): string => `\n--- ${peer.name} output ---\n${peer.output()}\n---`;
 
 /** -msg lines, for counting: what the openssl peer sent (">>>") or received ("<<<"). */
 const msg = (dir: '>>>' | '<<<', type: string): RegExp => new RegExp(`^${dir} TLS 1\\.[23], Handshake \\[length [0-9a-f]{4}\\], ${type}$`, 'm');
@@ -90,13 +89,6 @@ interface ServerSide {
   alerts: string[];
 }
 
-async function acceptFrom(l: Listener, cli: PeerHandle): Promise<net.Socket> {
-  const exited = cli.waitForExit(T).then((x) => {
-    throw new Error(`s_client exited (code ${x.code}) before connecting${show(cli)}`);
-  });
-  exited.catch(() => {});
-  return within(Promise.race([l.accept(), exited]), T, () => `no connection from s_client${show(cli)}`);
-}
 
 /** `s_client -tls1_2 -msg` (interactive: commands on) → our server; handshake done, s_client's summary printed. */
 async function sClientToOurs(set: CertSet, ours: Omit<TlsContextOptions, 'certificate'>): Promise<ServerSide> {

@@ -13,7 +13,6 @@
 //
 // SSL 3.0: this OpenSSL 3.0 build has no -ssl3 (no-ssl3), so only TLS 1.0 and 1.1 are tried,
 // which OpenSSL 3 allows only at security level 0 (`-cipher DEFAULT:@SECLEVEL=0`).
-import type net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolVersion } from '../../src/common/constants.js';
 import { AlertDescription } from '../../src/common/errors.js';
@@ -35,7 +34,8 @@ import {
   within,
   type CertSet,
   type CertType,
-  type Listener,
+  show,
+  acceptFrom,
 } from './support.js';
 
 installPeerCleanup();
@@ -52,7 +52,6 @@ beforeAll(async () => {
   certs = await makeCertSets();
 }, 60_000);
 
-const show = (peer: PeerHandle): string => `\n--- ${peer.name} output ---\n${peer.output()}\n---`;
 
 /** The ServerHello's random_bytes as -trace prints it (hex, upper case), or undefined. */
 function traceServerRandom(out: string): string | undefined {
@@ -84,13 +83,6 @@ interface ServerRun {
   alerts: string[];
 }
 
-async function acceptFrom(l: Listener, cli: PeerHandle): Promise<net.Socket> {
-  const exited = cli.waitForExit(T).then((x) => {
-    throw new Error(`s_client exited (code ${x.code}) before connecting${show(cli)}`);
-  });
-  exited.catch(() => {});
-  return within(Promise.race([l.accept(), exited]), T, () => `no connection from s_client${show(cli)}`);
-}
 
 async function sClientTo(set: CertSet, opensslArgs: string[], ours: Omit<TlsContextOptions, 'certificate'>, line: string): Promise<ServerRun> {
   const l = await listen();

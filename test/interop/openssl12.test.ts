@@ -16,7 +16,6 @@
 // OpenSSL 3.0 has no -no_ems flag: the EMS cases turn it off with an SSL_CONF
 // section (`Options = -ExtendedMasterSecret`, loaded with -ssl_config).
 import { existsSync } from 'node:fs';
-import type net from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolVersion } from '../../src/common/constants.js';
 import { AlertDescription } from '../../src/common/errors.js';
@@ -58,8 +57,9 @@ import {
   type CertSet,
   type CertType,
   type GroupRow,
-  type Listener,
   type Suite12Row,
+  show,
+  acceptFrom,
 } from './support.js';
 
 installPeerCleanup();
@@ -77,7 +77,6 @@ beforeAll(async () => {
   noEms = await opensslSslConf(makeTempDir('puretls-interop-ssl-conf-'), 'noems', ['Options = -ExtendedMasterSecret']);
 }, 60_000);
 
-const show = (peer: PeerHandle): string => `\n--- ${peer.name} output ---\n${peer.output()}\n---`;
 
 // ─────────────────────────────────────────────────────────────── our client → s_server
 
@@ -201,14 +200,6 @@ interface ServerRun {
   p: Pump;
 }
 
-/** The s_client's TCP connection; fails at once (with its output) if it exits first. */
-async function acceptFrom(l: Listener, cli: PeerHandle): Promise<net.Socket> {
-  const exited = cli.waitForExit(T).then((x) => {
-    throw new Error(`s_client exited (code ${x.code}) before connecting${show(cli)}`);
-  });
-  exited.catch(() => {});
-  return within(Promise.race([l.accept(), exited]), T, () => `no connection from s_client${show(cli)}`);
-}
 
 function clientArgs(set: CertSet, extra: string[]): string[] {
   return ['-tls1_2', '-servername', 'localhost', '-CAfile', set.chain.rootPath, '-verify_return_error', '-verify_hostname', 'localhost', ...extra];

@@ -9,7 +9,6 @@
 // Every case checks both ends: what our Connection says it negotiated and what
 // openssl printed. Assertion messages carry the openssl output.
 import { readFile } from 'node:fs/promises';
-import type net from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AlertDescription } from '../../src/common/errors.js';
@@ -19,7 +18,7 @@ import { makeCert, makeChain } from '../helpers/keys.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { installPeerCleanup, runOpensslClient, startOpensslServer, type PeerHandle } from '../helpers/peers.js';
 import { pump, type Pump } from '../helpers/pump.js';
-import { ALL_GROUP_IDS, CERT_TYPES, GROUPS, SIG_TYPE, SUITES, clientCert, connectOurs, group, groupName, installSocketCleanup, listen, makeCertSets, ourClient, ourServer, rejectionOf, reverseLine, serverCert, verifierFor, within, type CertSet, type CertType, type GroupRow, type Listener, SCHEME, describeConn } from './support.js';
+import { ALL_GROUP_IDS, CERT_TYPES, GROUPS, SIG_TYPE, SUITES, clientCert, connectOurs, group, groupName, installSocketCleanup, listen, makeCertSets, ourClient, ourServer, rejectionOf, reverseLine, serverCert, verifierFor, within, type CertSet, type CertType, type GroupRow, SCHEME, describeConn, show, acceptFrom } from './support.js';
 
 installPeerCleanup();
 installSocketCleanup();
@@ -32,7 +31,6 @@ beforeAll(async () => {
 }, 60_000);
 
 
-const show = (peer: PeerHandle): string => `\n--- ${peer.name} output ---\n${peer.output()}\n---`;
 
 
 // ─────────────────────────────────────────────────────────────── our client → s_server
@@ -208,14 +206,6 @@ interface ClientRun {
   p: Pump;
 }
 
-/** The s_client's TCP connection; fails at once (with its output) if it exits first. */
-async function acceptFrom(l: Listener, cli: PeerHandle): Promise<net.Socket> {
-  const exited = cli.waitForExit(T).then((x) => {
-    throw new Error(`s_client exited (code ${x.code}) before connecting${show(cli)}`);
-  });
-  exited.catch(() => {});
-  return within(Promise.race([l.accept(), exited]), T, () => `no connection from s_client${show(cli)}`);
-}
 
 /**
  * Our server (on a fresh loopback listener) and `openssl s_client -tls1_3`

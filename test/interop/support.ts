@@ -16,6 +16,7 @@ import { TlsContext, type TlsContextOptions } from '../../src/ssl/context.js';
 import { makeCert, makeChain, type CertInfo, type Chain, type KeyType } from '../helpers/keys.js';
 import { certifiedKey, serverCert, verifierFor } from '../helpers/pair.js';
 import { pump, type Pump } from '../helpers/pump.js';
+import type { PeerHandle } from '../helpers/peers.js';
 
 export { serverCert, verifierFor };
 
@@ -367,4 +368,16 @@ export async function listenPath(path: string): Promise<PathListener> {
       return s ? Promise.resolve(s) : new Promise<net.Socket>((resolve) => waiting.push(resolve));
     },
   };
+}
+
+/** A peer's output, for assertion messages. */
+export const show = (peer: PeerHandle): string => `\n--- ${peer.name} output ---\n${peer.output()}\n---`;
+
+/** The s_client's TCP connection on `l`; fails at once (with its output) if it exits first. */
+export async function acceptFrom(l: Listener, cli: PeerHandle, ms = 10_000): Promise<net.Socket> {
+  const exited = cli.waitForExit(ms).then((x) => {
+    throw new Error(`s_client exited (code ${x.code}) before connecting${show(cli)}`);
+  });
+  exited.catch(() => {});
+  return within(Promise.race([l.accept(), exited]), ms, () => `no connection from s_client${show(cli)}`);
 }

@@ -11,7 +11,7 @@ import { AlertDescription } from '../../src/common/errors.js';
 import { ClientHello, ServerHello } from '../../src/messages/hello.js';
 import type { Chain } from '../helpers/keys.js';
 import { chainFor, drive, handshake } from '../helpers/pair.js';
-import { checkFatal, dec, editClientHello, editServerHello, enc, Mitm12, pair12, plainMessages, watch, without, type Dir } from './support12.js';
+import { checkFatal, dec, failsAt, editClientHello, editServerHello, enc, Mitm12, pair12, plainMessages, watch, without, type Dir } from './support12.js';
 
 let chain: Chain;
 beforeAll(async () => {
@@ -48,33 +48,18 @@ describe('extended master secret (RFC 7627)', () => {
   });
 
   it('a client (requireExtendedMasterSecret false) that does not send it, at a server that requires it: handshake_failure at the server (RFC 7627 §5.2)', () => {
-    const p = pair12(chain, {}, { requireExtendedMasterSecret: false });
-    const m = new Mitm12(p.client, p.server, { onMessage: stripFromClientHello });
-    p.client.doHandshake();
-    const { side, error } = m.driveExpectingError();
-    expect(side).toBe('server');
+    const { m } = failsAt(chain, 'server', 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { onMessage: stripFromClientHello }, {}, { requireExtendedMasterSecret: false });
     expect(m.seen.s2c).toEqual([]); // nothing but the alert came back
-    checkFatal(p.server, error, 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { conn: p.client, via: (b) => m.forward('s2c', b) });
   });
 
   it('a server (requireExtendedMasterSecret false) that does not answer it, at a client that requires it: handshake_failure at the client (RFC 7627 §5.4)', () => {
     // The client's extension is stripped on the way, so the server answers without it.
-    const p = pair12(chain, { requireExtendedMasterSecret: false }, {});
-    const m = new Mitm12(p.client, p.server, { onMessage: stripFromClientHello });
-    p.client.doHandshake();
-    const { side, error } = m.driveExpectingError();
-    expect(side).toBe('client');
+    const { m } = failsAt(chain, 'client', 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { onMessage: stripFromClientHello }, { requireExtendedMasterSecret: false });
     expect(m.seen.s2c[0]).toBe(HandshakeType.server_hello);
-    checkFatal(p.client, error, 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { conn: p.server, via: (b) => m.forward('c2s', b) });
   });
 
   it('a ServerHello with the extension stripped, at a client that requires it: handshake_failure at the client', () => {
-    const p = pair12(chain, { requireExtendedMasterSecret: false }, {});
-    const m = new Mitm12(p.client, p.server, { onMessage: stripFromServerHello });
-    p.client.doHandshake();
-    const { side, error } = m.driveExpectingError();
-    expect(side).toBe('client');
-    checkFatal(p.client, error, 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { conn: p.server, via: (b) => m.forward('c2s', b) });
+    failsAt(chain, 'client', 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { onMessage: stripFromServerHello }, { requireExtendedMasterSecret: false });
   });
 
   it('stripping it from the ServerHello only (the server uses EMS, the client not) splits the keys: bad_record_mac at the server', () => {

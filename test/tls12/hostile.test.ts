@@ -26,11 +26,14 @@ import {
   checkFatal,
   dec,
   editClientHello,
-  editServerHello,
   enc,
   expectFatal12,
+  failsAt as failsAtWith,
   flipByte,
   Mitm12,
+  onClientHello,
+  onMessageOf,
+  onServerHello,
   pair12,
   plainMessages,
   plainRecord,
@@ -39,7 +42,6 @@ import {
   TLS13,
   watch,
   without,
-  type Dir,
   type MitmOptions,
 } from './support12.js';
 
@@ -56,7 +58,8 @@ const isType = (raw: Uint8Array, type: number) => raw[0] === type;
  * A pair through a man in the middle with `hooks`; the handshake must fail
  * on `side` with `code`/`alert`, and the other side must receive that alert.
  */
-function failsAt(
+/** support12's failsAt with this file's chains by key type. */
+const failsAt = (
   side: 'client' | 'server',
   code: string,
   alert: number,
@@ -64,26 +67,8 @@ function failsAt(
   server: TlsContextOptions = {},
   client: TlsContextOptions = {},
   keyType: KeyType = 'p256',
-) {
-  const p = pair12(chain(keyType), server, client);
-  const m = new Mitm12(p.client, p.server, hooks);
-  p.client.doHandshake();
-  const { side: failed, error } = m.driveExpectingError();
-  expect(failed, error.message).toBe(side);
-  const [conn, peer, back]: [typeof p.client, typeof p.client, Dir] = side === 'client' ? [p.client, p.server, 'c2s'] : [p.server, p.client, 's2c'];
-  checkFatal(conn, error, code, alert, { conn: peer, via: (b) => m.forward(back, b) });
-  return { ...p, m, error };
-}
-
-const onClientHello = (edit: Parameters<typeof editClientHello>[1]): MitmOptions => ({
-  onMessage: (dir, raw) => (dir === 'c2s' && isType(raw, HandshakeType.client_hello) ? editClientHello(raw, edit) : raw),
-});
-const onServerHello = (edit: Parameters<typeof editServerHello>[1]): MitmOptions => ({
-  onMessage: (dir, raw) => (dir === 's2c' && isType(raw, HandshakeType.server_hello) ? editServerHello(raw, edit) : raw),
-});
-const onMessage = (d: Dir, type: number, edit: (raw: Uint8Array) => Uint8Array | Uint8Array[]): MitmOptions => ({
-  onMessage: (dir, raw) => (dir === d && isType(raw, type) ? edit(raw) : raw),
-});
+) => failsAtWith(chain(keyType), side, code, alert, hooks, server, client);
+const onMessage = onMessageOf;
 
 describe('version negotiation attacks', () => {
   it('downgrade sentinel: a TLS 1.3 client that gets a TLS 1.2 ServerHello whose random ends DOWNGRD\\x01 fails with illegal_parameter (RFC 8446 §4.1.3)', () => {

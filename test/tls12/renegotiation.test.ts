@@ -17,7 +17,7 @@ import { CipherSuite, ContentType, ExtensionType, HandshakeType } from '../../sr
 import { AlertDescription, AlertLevel } from '../../src/common/errors.js';
 import { encodeHandshake } from '../../src/messages/handshake.js';
 import { ClientHello, ServerHello } from '../../src/messages/hello.js';
-import { makeExtension } from '../../src/messages/extensions.js';
+import { makeExtension, type Extension } from '../../src/messages/extensions.js';
 import { RenegotiationInfoExt } from '../../src/messages/index.js';
 import { Certificate12, HelloRequest } from '../../src/messages/messages12.js';
 import type { Connection } from '../../src/ssl/connection.js';
@@ -25,7 +25,6 @@ import type { TlsContextOptions } from '../../src/ssl/context.js';
 import type { Chain } from '../helpers/keys.js';
 import { certifiedKey, chainFor, drive, handshake, serverCert, verifierFor } from '../helpers/pair.js';
 import {
-  checkFatal,
   clocked,
   dec,
   editClientHello,
@@ -33,7 +32,10 @@ import {
   enc,
   expectFatal12,
   expectInvalidState,
+  failsAt,
   Mitm12,
+  onClientHello,
+  onServerHello,
   pair12,
   plainRecord,
   records,
@@ -735,38 +737,17 @@ describe('RFC 5746: renegotiation_info and the SCSV', () => {
   });
 
   it('our client refuses a server without renegotiation_info (RFC 5746 §3.4): handshake_failure at the client', () => {
-    const p = pair12(chain);
-    const m = new Mitm12(p.client, p.server, {
-      onMessage: (dir, raw) => (dir === 's2c' && raw[0] === HandshakeType.server_hello ? editServerHello(raw, (sh) => ({ extensions: without(sh.extensions, RI) })) : raw),
-    });
-    p.client.doHandshake();
-    const { side, error } = m.driveExpectingError();
-    expect(side).toBe('client');
-    checkFatal(p.client, error, 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { conn: p.server, via: (b) => m.forward('c2s', b) });
+    failsAt(chain, 'client', 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, onServerHello((sh) => ({ extensions: without(sh.extensions, RI) })));
   });
 
   it('a first ClientHello with a non-empty renegotiation_info: handshake_failure at the server (RFC 5746 §3.6)', () => {
-    const p = pair12(chain);
-    const m = new Mitm12(p.client, p.server, {
-      onMessage: (dir, raw) =>
-        dir === 'c2s' && raw[0] === HandshakeType.client_hello ? editClientHello(raw, (ch) => ({ extensions: ch.extensions.map((e) => (e.type === RI ? makeExtension(RenegotiationInfoExt, new Uint8Array(12).fill(7)) : e)) })) : raw,
-    });
-    p.client.doHandshake();
-    const { side, error } = m.driveExpectingError();
-    expect(side).toBe('server');
-    checkFatal(p.server, error, 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { conn: p.client, via: (b) => m.forward('s2c', b) });
+    const nonEmpty = (exts: readonly Extension[]): Extension[] => exts.map((e) => (e.type === RI ? makeExtension(RenegotiationInfoExt, new Uint8Array(12).fill(7)) : e));
+    failsAt(chain, 'server', 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, onClientHello((ch) => ({ extensions: nonEmpty(ch.extensions) })));
   });
 
   it('a first ServerHello with a non-empty renegotiation_info: handshake_failure at the client (RFC 5746 §3.4)', () => {
-    const p = pair12(chain);
-    const m = new Mitm12(p.client, p.server, {
-      onMessage: (dir, raw) =>
-        dir === 's2c' && raw[0] === HandshakeType.server_hello ? editServerHello(raw, (sh) => ({ extensions: sh.extensions.map((e) => (e.type === RI ? makeExtension(RenegotiationInfoExt, new Uint8Array(24).fill(7)) : e)) })) : raw,
-    });
-    p.client.doHandshake();
-    const { side, error } = m.driveExpectingError();
-    expect(side).toBe('client');
-    checkFatal(p.client, error, 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { conn: p.server, via: (b) => m.forward('c2s', b) });
+    const nonEmpty = (exts: readonly Extension[]): Extension[] => exts.map((e) => (e.type === RI ? makeExtension(RenegotiationInfoExt, new Uint8Array(24).fill(7)) : e));
+    failsAt(chain, 'client', 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, onServerHello((sh) => ({ extensions: nonEmpty(sh.extensions) })));
   });
 
   it("the renegotiation ClientHello carries the client's verify_data and offers TLS 1.2 only", () => {

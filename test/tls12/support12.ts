@@ -512,3 +512,37 @@ export function wireLogged(onMessage?: MitmOptions['onMessage']): { log: WireLog
   };
   return { log, hooks };
 }
+
+/** Mitm hooks that rewrite one ClientHello / ServerHello / message type in flight. */
+export const onClientHello = (edit: Parameters<typeof editClientHello>[1]): MitmOptions => ({
+  onMessage: (dir, raw) => (dir === 'c2s' && raw[0] === HandshakeType.client_hello ? editClientHello(raw, edit) : raw),
+});
+export const onServerHello = (edit: Parameters<typeof editServerHello>[1]): MitmOptions => ({
+  onMessage: (dir, raw) => (dir === 's2c' && raw[0] === HandshakeType.server_hello ? editServerHello(raw, edit) : raw),
+});
+export const onMessageOf = (d: Dir, type: number, edit: (raw: Uint8Array) => Uint8Array | Uint8Array[]): MitmOptions => ({
+  onMessage: (dir, raw) => (dir === d && raw[0] === type ? edit(raw) : raw),
+});
+
+/**
+ * A first handshake through a Mitm12 with `hooks` that must fail at `side`
+ * with `code`/`alert`: checked with checkFatal, the alert forwarded to the peer.
+ */
+export function failsAt(
+  chain: Chain,
+  side: 'client' | 'server',
+  code: string,
+  alert: number,
+  hooks: MitmOptions,
+  server: TlsContextOptions = {},
+  client: TlsContextOptions = {},
+) {
+  const p = pair12(chain, server, client);
+  const m = new Mitm12(p.client, p.server, hooks);
+  p.client.doHandshake();
+  const { side: failed, error } = m.driveExpectingError();
+  expect(failed, error.message).toBe(side);
+  const [conn, peer, back]: [Connection, Connection, Dir] = side === 'client' ? [p.client, p.server, 'c2s'] : [p.server, p.client, 's2c'];
+  checkFatal(conn, error, code, alert, { conn: peer, via: (b) => m.forward(back, b) });
+  return { ...p, m, error };
+}
