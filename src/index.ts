@@ -8,6 +8,11 @@ export { Connection } from './ssl/connection.js';
 export type { ConnectionOptions, ConnectionEvents, AlertEvent, KeyUpdateEvent, MessageEvent } from './ssl/connection.js';
 export { TlsContext, DEFAULT_LIMITS, DEFAULT_RENEGOTIATION, DEFAULT_CIPHER_SUITES } from './ssl/context.js';
 export type { TlsContextOptions, CertifiedKey, TlsLimits, AlpnSelect, RenegotiationPolicy, SessionStore } from './ssl/context.js';
+export type { PostHandshakeAuthEvent } from './ssl/events.js';
+export { TicketReturn } from './handshake/config.js';
+export type { TicketDecryptInfo, SessionTicketCallbacks, CertificateRequestInfo, SelectClientCertificate } from './handshake/config.js';
+export { RotatingTicketCodec, TicketStatus, TICKET_KEY_LENGTH, TICKET_KEY_NAME_LENGTH } from './session/ticket-codec.js';
+export type { TicketCodec, TicketOpenResult, TicketKey, RotatingTicketCodecOptions } from './session/ticket-codec.js';
 export { TlsError, AlertDescription, AlertLevel, alertName } from './common/errors.js';
 export type { TlsErrorCode } from './common/errors.js';
 export {
@@ -29,6 +34,7 @@ export { Session, MAX_TICKET_LIFETIME_SECONDS } from './session/session.js';
 export type { SessionFields } from './session/session.js';
 export { MemorySessionCache } from './session/cache.js';
 export type { MemorySessionCacheOptions } from './session/cache.js';
+export { LruClientSessionCache, type ClientSessionCache } from './session/client-cache.js';
 export {
   Certificate,
   parseCertificate,

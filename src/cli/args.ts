@@ -24,12 +24,16 @@ export interface FlagSpec {
 
 export type ParsedFlags = Map<string, string | true>;
 
+/** -num_tickets: the core's limit (SSL_set_num_tickets takes a size_t in OpenSSL). */
+export const MAX_NUM_TICKETS = 65535;
+
 export const CLIENT_FLAGS: readonly FlagSpec[] = [
   { name: 'connect', value: 'HOST:PORT', help: 'where to connect (default 127.0.0.1:4433)' },
   { name: 'servername', value: 'NAME', help: 'SNI and the name checked in the certificate (default: the -connect host, unless an IP)' },
   { name: 'CAfile', value: 'FILE', help: 'trusted CA certificates, PEM (default: the built-in roots)' },
   { name: 'cert', value: 'FILE', help: 'client certificate chain, PEM (needs -key)' },
   { name: 'key', value: 'FILE', help: 'client private key, PEM (needs -cert)' },
+  { name: 'enable_pha', help: 'Enable Post-Handshake Authentication (TLS 1.3: answer a server\'s later certificate request with -cert)' },
   { name: 'tls1_3', help: 'TLS 1.3 only' },
   { name: 'tls1_2', help: 'TLS 1.2 only' },
   { name: 'no_tls1_3', help: 'not TLS 1.3' },
@@ -38,8 +42,8 @@ export const CLIENT_FLAGS: readonly FlagSpec[] = [
   { name: 'cipher', value: 'LIST', help: 'TLS 1.2 cipher suites: an OpenSSL cipher string (e.g. ECDHE-RSA-AES128-GCM-SHA256, ECDHE+AESGCM)' },
   { name: 'groups', value: 'LIST', help: 'key exchange groups, colon separated (x25519:P-256:P-384)' },
   { name: 'alpn', value: 'LIST', help: 'ALPN protocols to offer, comma separated (e.g. h2,http/1.1)' },
-  { name: 'sess_out', value: 'FILE', help: 'write the latest session to FILE (PEM, PURETLS SESSION): each TLS 1.3 ticket, each TLS 1.2 full handshake' },
-  { name: 'sess_in', value: 'FILE', help: 'offer the session in FILE (from -sess_out) for resumption (TLS 1.3 PSK, TLS 1.2 session ID)' },
+  { name: 'sess_out', value: 'FILE', help: 'File to write SSL session to (PEM, PURETLS SESSION): the latest, each TLS 1.3 ticket, each TLS 1.2 full handshake' },
+  { name: 'sess_in', value: 'FILE', help: 'File to read SSL session from (from -sess_out) and resume (TLS 1.3 ticket, TLS 1.2 ticket or session ID)' },
   { name: 'no_renegotiation', help: 'refuse all renegotiation: answer HelloRequest with no_renegotiation, no R/r' },
   { name: 'legacy_renegotiation', help: 'refused: unsafe legacy renegotiation is not supported' },
   { name: 'legacy_server_connect', help: 'refused: servers without RFC 5746 secure renegotiation are not supported' },
@@ -66,8 +70,8 @@ export const SERVER_FLAGS: readonly FlagSpec[] = [
   { name: 'cipher', value: 'LIST', help: 'TLS 1.2 cipher suites: an OpenSSL cipher string (e.g. ECDHE-RSA-AES128-GCM-SHA256, ECDHE+AESGCM)' },
   { name: 'groups', value: 'LIST', help: 'key exchange groups, colon separated (x25519:P-256:P-384)' },
   { name: 'alpn', value: 'LIST', help: 'ALPN protocols to accept, comma separated, in preference order' },
-  { name: 'num_tickets', value: 'N', help: 'session tickets to send after each TLS 1.3 handshake' },
-  { name: 'no_ticket', help: 'send no session tickets' },
+  { name: 'num_tickets', value: 'N', help: 'The number of TLSv1.3 session tickets that a server will automatically issue (default 2, 0..65535; after a resumption one, none with 0)' },
+  { name: 'no_ticket', help: 'Disable use of TLS session tickets (TLS 1.2 and 1.3: puretls has no stateful TLS 1.3 tickets, so none at all)' },
   { name: 'client_renegotiation', help: 'accept client-initiated renegotiation (TLS 1.2; default: refuse with a no_renegotiation warning)' },
   { name: 'no_renegotiation', help: 'refuse all renegotiation (also -client_renegotiation, and R/r)' },
   { name: 'legacy_renegotiation', help: 'refused: unsafe legacy renegotiation is not supported' },

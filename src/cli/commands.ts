@@ -9,6 +9,8 @@
  *   r       s_client: an abbreviated renegotiation, offering the current
  *           session (SSL_renegotiate_abbreviated; openssl s_client has no
  *           `r` and sends it as data). s_server: as R.
+ *   n       s_server: a TLS 1.3 NewSessionTicket (SSL_new_session_ticket),
+ *           sent at once; "SSL_do_handshake -> 1" on stdout.
  *
  * openssl s_server's `R` also sets SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE
  * (ask for a client certificate); ours does not. A client that answers the
@@ -35,7 +37,7 @@ export interface CommandContext {
   readonly err: (line: string) => void;
 }
 
-/** OpenSSL's line after s_server's R / r (and k / K): SSL_do_handshake's return value. */
+/** OpenSSL's line after s_server's R / r (and k / K; ours also after n): SSL_do_handshake's return value. */
 export const SERVER_RENEGOTIATE_LINE = 'SSL_do_handshake -> 1';
 
 /** The commands both s_client and s_server take. Returns null when `line` is not one of them. */
@@ -99,15 +101,32 @@ export async function renegotiateCommand(sock: CliSocket, kind: 'full' | 'abbrev
   if (reason !== undefined) err(reason);
 }
 
-/** `n` (server): send a NewSessionTicket, once the socket has that control. */
-export async function newTicketCommand(sock: CliSocket, err: (line: string) => void): Promise<void> {
-  const s = sock as unknown as { newSessionTicket?: () => void };
-  if (typeof s.newSessionTicket !== 'function') return err('puretls: n: session tickets are not implemented yet');
-  try {
-    s.newSessionTicket.call(sock);
-    await sock.doHandshake();
-    err('NEW SESSION TICKET SENT');
-  } catch (e) {
-    err(`puretls: new session ticket failed: ${errorText(e)}`);
+/**
+ * `n` (s_server): one more TLS 1.3 NewSessionTicket (SSL_new_session_ticket),
+ * sent at once by SSL_do_handshake, then OpenSSL's "SSL_do_handshake -> 1"
+ * (stdout), as after s_server's other commands. (openssl s_server 3.0 has no
+ * `n` and sends it as data.) Where no ticket can be issued (TLS 1.2: its ticket
+ * comes in the handshake; -no_ticket; a closed connection) one `puretls:` line
+ * on stderr and nothing is sent.
+ */
+export async function newTicketCommand(sock: CliSocket, cx: CommandContext & { readonly noTicket: boolean }): Promise<void> {
+  const { err } = cx;
+  if (cx.noTicket) return err('puretls: n: -no_ticket: this server issues no session tickets');
+  const conn = sock.connection;
+  if (!conn) return err('puretls: n: this socket does not expose its Connection; no ticket sent');
+  const protocol = sock.getProtocol();
+  if (protocol !== 'TLSv1.3') {
+    return err(`puretls: n: new session tickets after the handshake are TLS 1.3 only (this connection is ${protocol ?? 'not established'}; TLS 1.2 sends its ticket in the handshake)`);
   }
+  try {
+    conn.newSessionTicket();
+  } catch (e) {
+    return err(`puretls: n: cannot issue a session ticket: ${errorText(e)}`);
+  }
+  try {
+    await sock.doHandshake();
+  } catch (e) {
+    return err(`puretls: n: the session ticket was not sent: ${errorText(e)}`);
+  }
+  cx.out(SERVER_RENEGOTIATE_LINE);
 }

@@ -3,7 +3,8 @@
  * client in one process on 127.0.0.1, with an in-memory certificate, showing
  * a TLS 1.3 handshake, data both ways, key updates in each direction and a
  * throughput figure; then a TLS 1.2 connection with a full and an
- * abbreviated renegotiation (demo-tls12.ts); and saying plainly what is not
+ * abbreviated renegotiation (demo-tls12.ts); TLS 1.3 tickets with app data
+ * and newSessionTicket() (demo-tickets.ts); and saying plainly what is not
  * built yet.
  */
 import { once } from 'node:events';
@@ -15,6 +16,7 @@ import { handshakeName } from '../messages/handshake.js';
 import type { KeyUpdateEvent, MessageEvent } from '../ssl/connection.js';
 import { generateSelfSigned } from './certgen.js';
 import { STEP_TIMEOUT_MS, readBytes, withTimeout } from './demo-io.js';
+import { runTicketsDemo } from './demo-tickets.js';
 import { runTls12Demo } from './demo-tls12.js';
 import { type CliIo, type CliSocket, connectionOf, errorText, tlsConnect, tlsServer } from './session.js';
 import { coreFacts } from './summary.js';
@@ -175,14 +177,17 @@ export async function runDemo(io: CliIo): Promise<void> {
     say('');
 
     // 8-10. TLS 1.2, renegotiations
-    const next = await runTls12Demo({ port, ca: cert.certPem, nextServerSocket, say, section: 8 });
+    const afterTls12 = await runTls12Demo({ port, ca: cert.certPem, nextServerSocket, say, section: 8 });
 
-    // 11. what is not built yet
+    // 11. tickets: app data through a resumption, newSessionTicket()
+    const next = runTicketsDemo({ cert, provider, say, section: afterTls12 });
+
+    // 12. what is not built yet
     say(`== ${next}. Not built yet`);
-    say('   ticket controls on the command line (-num_tickets, typed n) and post-handshake client authentication: not built yet (the server issues and accepts tickets)');
+    say('   nothing from the last list: ticket controls on the command line (-num_tickets, typed n) and post-handshake client authentication are built now');
     say('');
 
-    // 12. close
+    // 13. close
     const serverEnded = once(s, 'end');
     c.end();
     await withTimeout(serverEnded, 'close_notify at the server');

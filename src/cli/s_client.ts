@@ -77,6 +77,7 @@ export function planClient(argv: readonly string[]): ClientPlan | 'help' {
     if (!/-----BEGIN CERTIFICATE-----/.test(options.cert)) throw new UsageError(`-cert ${certFile}: no PEM certificate in the file`);
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(options.key)) throw new UsageError(`-key ${keyFile ?? certFile}: no PEM private key in the file`);
   }
+  if (has(flags, 'enable_pha')) options.postHandshakeAuth = true;
   applyCipherFlags(flags, options);
   // -sess_in is read before -sess_out is opened: they may name the same file.
   const sessIn = str(flags, 'sess_in');

@@ -2,16 +2,25 @@
  * `puretls s_server`: listen, print OpenSSL-like lines per connection, write
  * what clients send to stdout and send stdin lines to the current (latest)
  * connection. Lines `k` / `K` (key update), `R` / `r` (renegotiation: a
- * HelloRequest), `n` (new session ticket), `q` (close the connection) and
- * `Q` (close and exit) are commands unless -quiet (see commands.ts). As
+ * HelloRequest), `n` (a TLS 1.3 session ticket), `c` (post-handshake client
+ * authentication, TLS 1.3), `q` (close the connection)
+ * and `Q` (close and exit) are commands unless -quiet (see commands.ts). As
  * OpenSSL 3, client-initiated renegotiation is refused (a no_renegotiation
  * warning) unless -client_renegotiation. `-www` answers HTTP GETs.
+ *
+ * Tickets: TLS 1.3 sends -num_tickets tickets after a full handshake
+ * (default 2) and, as OpenSSL, one after a resumption (none with 0); TLS 1.2
+ * sends an RFC 5077 ticket when the client asks. -no_ticket sends none at
+ * all: OpenSSL's SSL_OP_NO_TICKET still issues stateful TLS 1.3 tickets (the
+ * ticket is a session ID of its cache), which puretls does not have, so here
+ * TLS 1.3 gets no ticket either (TLS 1.2 still resumes by session ID).
  */
 import { KeyUpdateType } from '../common/constants.js';
-import { parseCertificate } from '../x509/certificate.js';
-import { SERVER_FLAGS, UsageError, has, helpText, intFlag, parseFlags, parseHostPort, readFileFlag, str } from './args.js';
+import { SSL_OP_NO_TICKET } from '../node/options.js';
+import { MAX_NUM_TICKETS, SERVER_FLAGS, UsageError, has, helpText, intFlag, parseFlags, parseHostPort, readFileFlag, str } from './args.js';
 import { attachMsgTrace } from './msg.js';
 import { newTicketCommand, sharedCommand, type CommandContext } from './commands.js';
+import { clientAuthCommand, reportClientAuth, requestClientAuth, subjectOf } from './pha.js';
 import { openKeylog } from './sessfile.js';
 import { CliError, type CliIo, type CliSocket, type TlsOptions, connectionOf, errorText, println, readLines, tlsServer } from './session.js';
 import { coreFacts, summaryLines, verifyReturn } from './summary.js';
@@ -22,6 +31,7 @@ import {
   parseRequestHead,
   routeRequest,
   secretRefusedResponse,
+  secretResponse,
   statusResponse,
 } from './www.js';
 
@@ -39,6 +49,10 @@ interface ServerPlan {
   verify: boolean;
   /** -no_renegotiation */
   noRenegotiation: boolean;
+  /** -num_tickets: TLS 1.3 tickets after a full handshake (undefined: the default, 2). */
+  numTickets: number | undefined;
+  /** -no_ticket: no tickets, TLS 1.2 or 1.3. */
+  noTicket: boolean;
   keylog?: (line: string | Uint8Array) => void;
 }
 
@@ -47,11 +61,9 @@ export function planServer(argv: readonly string[]): ServerPlan | 'help' {
   const flags = parseFlags('s_server', SERVER_FLAGS, argv);
   if (has(flags, 'help')) return 'help';
   const reneg = renegotiationFlags(flags, 'server');
-  const numTickets = str(flags, 'num_tickets');
-  if (numTickets !== undefined && intFlag('num_tickets', numTickets, 0, 255) > 0) {
-    throw new UsageError('-num_tickets: session tickets are not implemented yet (only -num_tickets 0 works)');
-  }
-  // -no_ticket: the server sends no tickets (none are implemented yet), so it holds as asked.
+  const numTicketsFlag = str(flags, 'num_tickets');
+  const numTickets = numTicketsFlag !== undefined ? intFlag('num_tickets', numTicketsFlag, 0, MAX_NUM_TICKETS) : undefined;
+  const noTicket = has(flags, 'no_ticket');
 
   const { host, port } = parseHostPort('accept', str(flags, 'accept') ?? '4433', '127.0.0.1');
   // As OpenSSL: the certificate defaults to server.pem, the key to the certificate file.
@@ -69,6 +81,8 @@ export function planServer(argv: readonly string[]): ServerPlan | 'help' {
     rejectUnauthorized: false,
     ...versionOptions(flags),
     renegotiation: reneg.policy,
+    // -no_ticket: no TLS 1.2 tickets here; TLS 1.3 gets 0 tickets per connection (onSocket).
+    ...(noTicket ? { secureOptions: SSL_OP_NO_TICKET } : {}),
   };
   const caFile = str(flags, 'CAfile');
   if (caFile !== undefined) {
@@ -95,18 +109,14 @@ export function planServer(argv: readonly string[]): ServerPlan | 'help' {
     naccept: naccept !== undefined ? intFlag('naccept', naccept, 1, 2 ** 31) : Infinity,
     verify: options.requestCert === true,
     noRenegotiation: reneg.disabled,
+    numTickets,
+    noTicket,
     ...(keylogFile !== undefined ? { keylog: openKeylog(keylogFile) } : {}),
   };
 }
 
 function peerSubject(sock: CliSocket): string | null {
-  const leaf = connectionOf(sock)?.peerCertificates[0];
-  if (!leaf) return null;
-  try {
-    return parseCertificate(leaf).subject.text;
-  } catch {
-    return '(unparseable certificate)';
-  }
+  return subjectOf(connectionOf(sock)?.peerCertificates[0]);
 }
 
 export function connectionInfo(sock: CliSocket): ConnectionInfo {
@@ -162,9 +172,14 @@ function serveWww(sock: CliSocket, log: (line: string) => void): void {
         reply = statusResponse(connectionInfo(sock), notes);
         break;
       }
-      case 'secret':
-        reply = secretRefusedResponse();
+      case 'secret': {
+        const r = await requestClientAuth(sock);
+        if (typeof r === 'string') reply = secretRefusedResponse(r);
+        else if (r.subject === null) reply = secretRefusedResponse('the client sent none');
+        else if (r.verify !== '0 (ok)') reply = secretRefusedResponse(`${r.subject}: verify return code ${r.verify}`);
+        else reply = secretResponse(r.subject);
         break;
+      }
       case 'bad':
         reply = badRequestResponse(action.method);
         break;
@@ -191,6 +206,7 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
   const out = (line: string): void => println(io.stdout, line);
   const err = (line: string): void => println(io.stderr, line);
   const commands: CommandContext = { role: 'server', noRenegotiation: plan.noRenegotiation, out, err };
+  const ticketCommand = { ...commands, noTicket: plan.noTicket };
 
   const live = new Set<CliSocket>();
   let current: CliSocket | null = null;
@@ -214,6 +230,11 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
       else if (accepted === 1) err('puretls: -msg: this socket does not expose its Connection; no message trace');
     }
     if (plan.keylog) sock.on('keylog', plan.keylog);
+    const tickets = plan.noTicket ? 0 : plan.numTickets;
+    if (tickets !== undefined) {
+      if (conn) conn.setNumTickets(tickets);
+      else if (accepted === 1) err('puretls: -num_tickets / -no_ticket: this socket does not expose its Connection; default tickets');
+    }
     let secured = false;
     sock.once('secure', () => (secured = true));
     sock.on('error', (e: Error) => {
@@ -251,6 +272,7 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
       serveWww(sock, err);
       return;
     }
+    if (!quiet) reportClientAuth(sock, out);
     sock.on('data', (d: Buffer) => io.stdout.write(d));
     sock.on('end', () => {
       if (!quiet) err('DONE');
@@ -307,7 +329,8 @@ export async function runServer(argv: readonly string[], io: CliIo): Promise<voi
     if (!quiet) {
       const shared = sharedCommand(sock, line, commands);
       if (shared) return shared;
-      if (line === 'n') return newTicketCommand(sock, err);
+      if (line === 'n') return newTicketCommand(sock, ticketCommand);
+      if (line === 'c') return clientAuthCommand(sock, commands);
       if (line === 'q') {
         sock.end();
         return;

@@ -126,10 +126,14 @@ export interface TlsOptions {
   ciphers?: string;
   ecdhCurve?: string;
   requestCert?: boolean;
+  /** Client: offer TLS 1.3 post-handshake authentication (-enable_pha). */
+  postHandshakeAuth?: boolean;
   /** A session to offer (the bytes of a 'session' event / -sess_in). */
   session?: Uint8Array;
   /** The adapter's renegotiation policy (the renegotiation flags). */
   renegotiation?: Partial<RenegotiationPolicy>;
+  /** OpenSSL's SSL_OP_* flags as node's secureOptions: only SSL_OP_NO_TICKET (-no_ticket). */
+  secureOptions?: number;
 }
 
 /** connect(), the adapter's (node:tls shaped). Option errors throw here. */
@@ -151,7 +155,7 @@ export interface CliServer {
  * Option errors throw here.
  */
 export function tlsServer(options: TlsOptions, onSocket: (s: CliSocket) => void, onSecure: (s: CliSocket) => void): CliServer {
-  const { ca, cert, key, minVersion, maxVersion, ciphersuites, ciphers, ecdhCurve, renegotiation, ...rest } = options;
+  const { ca, cert, key, minVersion, maxVersion, ciphersuites, ciphers, ecdhCurve, renegotiation, secureOptions, ...rest } = options;
   const secureContext = createSecureContext({
     ...(ca !== undefined ? { ca } : {}),
     ...(cert !== undefined ? { cert } : {}),
@@ -162,6 +166,7 @@ export function tlsServer(options: TlsOptions, onSocket: (s: CliSocket) => void,
     ...(ciphers !== undefined ? { ciphers } : {}),
     ...(ecdhCurve !== undefined ? { ecdhCurve } : {}),
     ...(renegotiation !== undefined ? { renegotiation } : {}),
+    ...(secureOptions !== undefined ? { secureOptions } : {}),
   });
   const socketOptions = { ...rest, secureContext, isServer: true };
   createServer(socketOptions); // checks the remaining options now (a net.Server that never listens)

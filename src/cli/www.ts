@@ -3,8 +3,8 @@
  * status page about the connection; then the server closes (HTTP/1.0).
  *
  *   GET /keyupdate   KeyUpdate(update_requested) goes out before the reply
- *   GET /secret      would ask a TLS 1.3 client for a certificate
- *                    (post-handshake auth); not supported, so 403
+ *   GET /secret      asks a TLS 1.3 client for a certificate (post-handshake
+ *                    auth); 200 with its subject once verified, else 403
  *   anything else    the status page
  */
 
@@ -75,11 +75,14 @@ export function statusResponse(info: ConnectionInfo, notes: readonly string[] = 
   return httpResponse('200 ok', 'text/html', body);
 }
 
-export const SECRET_REFUSED = 'post-handshake authentication is not supported';
+/** GET /secret without a verified client certificate: why. */
+export function secretRefusedResponse(reason: string): string {
+  return httpResponse('403 Forbidden', 'text/plain', `no verified client certificate: ${reason}\n`);
+}
 
-/** The answer to GET /secret while post-handshake authentication is missing. */
-export function secretRefusedResponse(): string {
-  return httpResponse('403 Forbidden', 'text/plain', `${SECRET_REFUSED}\n`);
+/** GET /secret after a verified post-handshake authentication. */
+export function secretResponse(subject: string): string {
+  return httpResponse('200 ok', 'text/plain', `Client certificate subject: ${subject}\nthe secret: puretls post-handshake authentication works\n`);
 }
 
 export function badRequestResponse(method: string): string {

@@ -17,6 +17,7 @@ import {
   KeyShareClientExt,
   KeyShareHrrExt,
   PreSharedKeyClientExt,
+  PostHandshakeAuthExt,
   PskKeyExchangeModesExt,
   RecordSizeLimitExt,
   RenegotiationInfoExt,
@@ -83,7 +84,8 @@ function usableSession(cx: HandshakeContext, version: '1.2' | '1.3'): { session:
 
 function pskOffer(cx: HandshakeContext): PskOffer | undefined {
   const usable = usableSession(cx, '1.3');
-  if (!usable) return undefined;
+  // RFC 8446 §4.2.11: identity<1..2^16-1>: a session without a ticket is not offered.
+  if (!usable || usable.session.ticket.length === 0) return undefined;
   const { session, suite } = usable;
   // Only with a suite we still offer that shares the session's hash (RFC 8446 §4.2.11).
   if (!cx.config.cipherSuites.some((id) => suiteInfo(id)?.version === '1.3' && suiteInfo(id)?.hash === suite.hash)) return undefined;
@@ -154,9 +156,12 @@ export function buildClientHello(
   if (tls13) {
     exts.push(makeExtension(KeyShareClientExt, offer.shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }))));
     exts.push(makeExtension(SupportedVersionsClientExt, tls12 ? [ProtocolVersion.TLSv1_3, ProtocolVersion.TLSv1_2] : [ProtocolVersion.TLSv1_3]));
-    exts.push(makeExtension(PskKeyExchangeModesExt, [PskKeyExchangeMode.psk_dhe_ke]));
+    // RFC 8446 §4.2.9; psk_ke after psk_dhe_ke when allowed, in OpenSSL's order (tls_construct_ctos_psk_kex_modes).
+    exts.push(makeExtension(PskKeyExchangeModesExt, cfg.allowNoDheKex ? [PskKeyExchangeMode.psk_dhe_ke, PskKeyExchangeMode.psk_ke] : [PskKeyExchangeMode.psk_dhe_ke]));
   }
   if (cfg.recordSizeLimit < 16385) exts.push(makeExtension(RecordSizeLimitExt, cfg.recordSizeLimit));
+  // RFC 8446 §4.2.6: we will answer a CertificateRequest after the handshake.
+  if (tls13 && cfg.postHandshakeAuth) exts.push(makeExtension(PostHandshakeAuthExt, undefined));
   if (cookie) exts.push(makeExtension(CookieExt, cookie));
   // RFC 8446 §4.2.11: pre_shared_key is the last extension; its binder is filled in below.
   if (psk) {

@@ -15,8 +15,8 @@ import { SendProtection } from '../record/protection.js';
 import type { Offer } from './client-hello.js';
 import {
   checkResponseExtensions,
+  clientCertificate,
   deriveApplicationSecrets,
-  ExpectTraffic13,
   installHandshakeKeys,
   receiveProtection,
   secrets13,
@@ -28,7 +28,7 @@ import {
 } from './common13.js';
 import { verifyPeerChain } from './certs.js';
 import { KeySchedule13 } from './keyschedule13.js';
-import { chooseScheme } from './sigschemes.js';
+import { ExpectTraffic13 } from './traffic13.js';
 import { expectOneOf, expectType, type HandshakeContext, type HandshakeState } from './state.js';
 import type { Transcript } from './transcript.js';
 
@@ -36,20 +36,22 @@ import type { Transcript } from './transcript.js';
 export function serverHello13(cx: HandshakeContext, msg: HandshakeMessage, sh: ServerHello, suite: SuiteInfo, transcript: Transcript, offer: Offer): HandshakeState {
   checkResponseExtensions(sh.extensions, offer.extTypes, SH_EXTS, 'ServerHello');
   const share = findExtension(sh.extensions, KeyShareServerExt);
-  if (!share) throw TlsError.alert(AlertDescription.missing_extension, 'ServerHello without key_share');
-  const kx = offer.shares.find((s) => s.group === share.group);
-  if (!kx) throw TlsError.illegal('ServerHello key_share is for a group we sent no share for');
   const selected = findExtension(sh.extensions, PreSharedKeyServerExt);
+  // RFC 8446 §4.2.9: no key_share only in a psk_ke resumption, which we offer only with allowNoDheKex.
+  if (!share && (selected === undefined || !cx.config.allowNoDheKex)) throw TlsError.alert(AlertDescription.missing_extension, 'ServerHello without key_share');
+  const kx = share ? offer.shares.find((s) => s.group === share.group) : undefined;
+  if (share && !kx) throw TlsError.illegal('ServerHello key_share is for a group we sent no share for');
   const psk = offer.psk;
   if (selected !== undefined) {
     // RFC 8446 §4.2.11: the one identity we offered, with a suite of its hash.
     if (!psk || selected !== 0) throw TlsError.illegal('server selected a PSK we did not offer');
     if (psk.hash !== suite.hash) throw TlsError.illegal('server selected a cipher suite whose hash does not fit the PSK');
   }
-  const shared = kx.complete(share.keyExchange);
+  // RFC 8446 §7.1: psk_ke's (EC)DHE input is Hash.length zero bytes.
+  const shared = share ? kx!.complete(share.keyExchange) : new Uint8Array(hashLength[suite.hash]);
   cx.negotiated.version = ProtocolVersion.TLSv1_3;
   cx.negotiated.suite = suite;
-  cx.negotiated.group = share.group;
+  if (share) cx.negotiated.group = share.group;
   cx.negotiated.resumed = selected !== undefined;
   transcript.start(suite.hash);
   transcript.dropMessages(); // kept only for a TLS 1.2 CertificateVerify
@@ -182,13 +184,8 @@ class ExpectFinished implements HandshakeState {
     if (cx.config.middleboxCompat && !offer.compatCcsSent) cx.sendChangeCipherSpec();
     cx.setSendProtection(SendProtection.tls13(cx.config.provider, suite, this.core.client));
     if (this.request) {
-      const ours = cx.config.certificate;
-      const scheme = ours ? chooseScheme(cx.config.signatureSchemes, this.request.schemes, ours.key, '1.3') : undefined;
-      if (ours && scheme !== undefined) {
-        sendCertificateAndVerify(cx, transcript, ours.chain, ours.key, scheme, this.request.context);
-      } else {
-        sendCertificateAndVerify(cx, transcript, [], undefined, undefined, this.request.context);
-      }
+      const ours = clientCertificate(cx, this.request.schemes, false);
+      sendCertificateAndVerify(cx, transcript, ours?.chain ?? [], ours?.key, ours?.scheme, this.request.context);
     }
     sendFinished(cx, transcript, ks, this.core.client);
     sendProtection(cx, suite, app.client);
@@ -197,6 +194,6 @@ class ExpectFinished implements HandshakeState {
     this.core.client.fill(0);
     this.core.server.fill(0);
     cx.finishHandshake(secrets13(cx, ks, app.exporter, resumptionMaster));
-    return new ExpectTraffic13();
+    return new ExpectTraffic13({ transcript, ks, suite });
   }
 }

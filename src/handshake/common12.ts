@@ -166,6 +166,7 @@ export function session12(cx: HandshakeContext, core: Keyed12, lifetimeSeconds: 
     alpn: cx.negotiated.alpn,
     maxEarlyData: 0,
     peerCertificates: cx.negotiated.peerCertificates ?? [],
+    peerVerified: cx.negotiated.peerVerify?.authorized === true,
   });
 }
 

@@ -1,16 +1,17 @@
-import { concat, constantTimeEqual, utf8 } from '../common/bytes.js';
-import { ExtensionType, HandshakeType, nameOf } from '../common/constants.js';
+import { bytesEqual, concat, constantTimeEqual, utf8 } from '../common/bytes.js';
+import { verifyPeerChain } from './certs.js';
+import { ExtensionType, nameOf } from '../common/constants.js';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { PrivateKey, PublicKey } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import type { Extension } from '../messages/extensions.js';
 import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js';
-import { Certificate13, CertificateVerify, Finished, KeyUpdate } from '../messages/messages13.js';
+import { Certificate13, CertificateVerify, Finished } from '../messages/messages13.js';
 import { ReceiveProtection, SendProtection } from '../record/protection.js';
-import type { HandshakeContext, HandshakeSecrets, HandshakeState } from './state.js';
+import { userCallback, type HandshakeContext, type HandshakeSecrets } from './state.js';
 import type { KeySchedule13 } from './keyschedule13.js';
 import type { Transcript } from './transcript.js';
-import { schemeAlgorithm, schemeFitsKey } from './sigschemes.js';
+import { chooseScheme, schemeAlgorithm, schemeFitsKey } from './sigschemes.js';
 
 const CV_PAD = new Uint8Array(64).fill(0x20);
 const CV_SERVER = utf8('TLS 1.3, server CertificateVerify');
@@ -168,23 +169,46 @@ export function checkResponseExtensions(
 
 const RECOGNIZED: ReadonlySet<number> = new Set(Object.values(ExtensionType));
 
-/** Traffic (post-handshake) state: KeyUpdate both ways, NewSessionTicket to clients (RFC 8446 §4.6). */
-export class ExpectTraffic13 implements HandshakeState {
-  readonly name = 'ExpectTraffic13';
-  handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
-    switch (msg.type) {
-      case HandshakeType.key_update: {
-        const ku = KeyUpdate.decode(msg.body);
-        cx.keyUpdateReceived(ku.requestUpdate === 1);
-        return this;
-      }
-      case HandshakeType.new_session_ticket:
-        // RFC 8446 §4.6.1: only servers send tickets.
-        if (cx.role === 'server') throw TlsError.unexpected('client sent NewSessionTicket');
-        cx.ticketReceived(msg);
-        return this;
-      default:
-        throw TlsError.unexpected(`post-handshake: ${nameOf(HandshakeType, msg.type)}`);
-    }
+/**
+ * Server: the client's Certificate, in the handshake or after it (RFC 8446
+ * §4.4.2): its context echoes our CertificateRequest's, no entry extensions
+ * (we asked for none), an empty list is certificate_required when one is
+ * required (§4.4.2.4). Returns the verified chain and its leaf key, or null
+ * for an empty Certificate. The caller adds the message to its transcript.
+ */
+export function readClientCertificate(cx: HandshakeContext, msg: HandshakeMessage, context: Uint8Array): { chain: Uint8Array[]; key: PublicKey } | null {
+  const cert = Certificate13.decode(msg.body);
+  if (!bytesEqual(cert.context, context)) throw TlsError.illegal('client Certificate context does not echo the CertificateRequest');
+  if (cert.entries.length === 0) {
+    if (cx.config.requireCert) throw TlsError.alert(AlertDescription.certificate_required, 'client sent no certificate');
+    return null;
   }
+  for (const e of cert.entries) {
+    if (e.extensions.length > 0) throw TlsError.alert(AlertDescription.unsupported_extension, 'client CertificateEntry extensions were not requested');
+  }
+  const chain = cert.entries.map((e) => e.data);
+  return { chain, key: verifyPeerChain(cx, chain) };
+}
+
+/** The schemes a server's CertificateRequest offers: ours, without RSA PKCS#1 v1.5 (RFC 8446 §4.2.3: not for TLS 1.3 signatures). */
+export function certificateRequestSchemes(cx: HandshakeContext): number[] {
+  return cx.config.signatureSchemes.filter((s) => s !== 0x0401 && s !== 0x0501 && s !== 0x0601);
+}
+
+/**
+ * Client: the certificate to answer a CertificateRequest with (in the
+ * handshake or after it): the selectClientCertificate callback's choice,
+ * else the configured one; undefined (an empty Certificate) when there is
+ * none or no scheme fits its key.
+ */
+export function clientCertificate(
+  cx: HandshakeContext,
+  schemes: readonly number[],
+  postHandshake: boolean,
+): { chain: readonly Uint8Array[]; key: PrivateKey; scheme: number } | undefined {
+  const select = cx.config.selectClientCertificate;
+  const ours = select ? userCallback('client certificate callback', () => select({ signatureSchemes: schemes, postHandshake })) : cx.config.certificate;
+  if (!ours) return undefined;
+  const scheme = chooseScheme(cx.config.signatureSchemes, schemes, ours.key, '1.3');
+  return scheme === undefined ? undefined : { chain: ours.chain, key: ours.key, scheme };
 }

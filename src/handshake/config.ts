@@ -97,6 +97,17 @@ export interface SessionTicketCallbacks {
   readonly decrypt?: (info: TicketDecryptInfo) => TicketReturn;
 }
 
+/** What a server asks for in a CertificateRequest, as the client's certificate callback sees it. */
+export interface CertificateRequestInfo {
+  /** The signature schemes the server accepts. */
+  readonly signatureSchemes: readonly number[];
+  /** The request came after the handshake (RFC 8446 §4.6.2). */
+  readonly postHandshake: boolean;
+}
+
+/** Client: the certificate to answer a CertificateRequest with, or undefined to send none. */
+export type SelectClientCertificate = (request: CertificateRequestInfo) => CertifiedKey | undefined;
+
 /** What the handshake states read of the configuration (TlsContext implements it). */
 export interface HandshakeConfig {
   readonly provider: CryptoProvider;
@@ -140,4 +151,10 @@ export interface HandshakeConfig {
   readonly ticketLifetimeSeconds: number;
   /** Server: SSL_CTX_set_session_ticket_cb's callbacks. */
   readonly sessionTicketCallbacks: SessionTicketCallbacks;
+  /** TLS 1.3 psk_ke, resumption without (EC)DHE (RFC 8446 §4.2.9; OpenSSL's SSL_OP_ALLOW_NO_DHE_KEX). Default false. */
+  readonly allowNoDheKex?: boolean;
+  /** Client, TLS 1.3: offer post-handshake authentication (post_handshake_auth, SSL_set_post_handshake_auth). */
+  readonly postHandshakeAuth: boolean;
+  /** Client: choose the certificate for a CertificateRequest; default: `certificate`. */
+  readonly selectClientCertificate: SelectClientCertificate | undefined;
 }

@@ -4,6 +4,12 @@
  * (SSL_CTX_set_session_ticket_cb) decide, and take the first identity that
  * is usable; then check its binder. One bad ticket never aborts the
  * handshake by itself (it is skipped); a wrong binder on the chosen one does.
+ *
+ * Tickets after the handshake follow OpenSSL (tls_parse_ctos_psk,
+ * tls_decrypt_ticket): once identities are offered in a mode we accept, a
+ * ticket is only sent when some identity asked for one (IGNORE_RENEW or
+ * USE_RENEW, the defaults for NO_DECRYPT and a TLS 1.3 SUCCESS, or a session
+ * we could not resume); IGNORE and USE alone mean none, also after a full handshake.
  */
 import { constantTimeEqual } from '../common/bytes.js';
 import { ExtensionType as E, ProtocolVersion, PskKeyExchangeMode } from '../common/constants.js';
@@ -29,6 +35,8 @@ export interface AcceptedPsk {
   readonly ks: KeySchedule13;
   /** Issue a fresh ticket after this resumption (TLS 1.3 default; USE instead of USE_RENEW turns it off). */
   readonly renew: boolean;
+  /** psk_dhe_ke (an (EC)DHE share as well); false: psk_ke, no key_share in the ServerHello (RFC 8446 §4.2.9). */
+  readonly dhe: boolean;
 }
 
 /**
@@ -79,29 +87,59 @@ function usable(cx: HandshakeContext, session: Session, suite: SuiteInfo, obfusc
 }
 
 /**
+ * The client offers psk_ke and not psk_dhe_ke (RFC 8446 §4.2.9), we allow it
+ * (allowNoDheKex, OpenSSL's SSL_OP_ALLOW_NO_DHE_KEX), and a ticket: a
+ * resumption needs no key share, so no HelloRetryRequest is due for one.
+ */
+export function offersPskKeOnly(cx: HandshakeContext, ch: ClientHello): boolean {
+  const modes = findExtension(ch.extensions, PskKeyExchangeModesExt);
+  if (!cx.config.allowNoDheKex || !cx.config.ticketCodec || !modes) return false;
+  return modes.includes(PskKeyExchangeMode.psk_ke) && !modes.includes(PskKeyExchangeMode.psk_dhe_ke) && ch.extensions.some((e) => e.type === E.pre_shared_key);
+}
+
+/**
  * The first offered ticket we accept, with its binder checked, or undefined
  * for a full handshake. `binderHash(truncated)` hashes the transcript before
- * this ClientHello plus the ClientHello up to its binders.
+ * this ClientHello plus the ClientHello up to its binders. `haveShare`: the
+ * client sent a key share we can use, so psk_dhe_ke is possible; it is
+ * preferred to psk_ke (as OpenSSL). Records in `cx.negotiated.renewTicket`
+ * whether tickets follow the handshake (see the top of this file).
  * @throws {TlsError} decrypt_error for a wrong binder; internal_error from the callback rules
  */
-export function choosePsk(cx: HandshakeContext, ch: ClientHello, raw: Uint8Array, suite: SuiteInfo, binderHash: (truncated: Uint8Array) => Uint8Array): AcceptedPsk | undefined {
+export function choosePsk(
+  cx: HandshakeContext,
+  ch: ClientHello,
+  raw: Uint8Array,
+  suite: SuiteInfo,
+  binderHash: (truncated: Uint8Array) => Uint8Array,
+  haveShare: boolean,
+): AcceptedPsk | undefined {
   const codec = cx.config.ticketCodec;
   const offer = findExtension(ch.extensions, PreSharedKeyClientExt);
   if (!codec || !offer) return undefined;
-  const modes = findExtension(ch.extensions, PskKeyExchangeModesExt);
-  // RFC 8446 §4.2.9: without psk_key_exchange_modes the server must not select a PSK; we do psk_dhe_ke only.
-  if (!modes?.includes(PskKeyExchangeMode.psk_dhe_ke) || !ch.extensions.some((e) => e.type === E.key_share)) return undefined;
+  const modes = findExtension(ch.extensions, PskKeyExchangeModesExt) ?? [];
+  // RFC 8446 §4.2.9: only a mode the client listed; without the extension no PSK at all.
+  const dhe = haveShare && modes.includes(PskKeyExchangeMode.psk_dhe_ke);
+  const ke = cx.config.allowNoDheKex === true && modes.includes(PskKeyExchangeMode.psk_ke);
+  if (!dhe && !ke) return undefined;
+  let renew = false; // OpenSSL clears ticket_expected before reading the identities
   for (const [index, identity] of offer.identities.entries()) {
     const opened = codec.open(identity.identity);
     const session = opened.status === TicketStatus.SUCCESS || opened.status === TicketStatus.SUCCESS_RENEW ? opened.session : undefined;
     const ret = decideTicket(cx, { session, keyName: opened.keyName, status: opened.status }, true);
+    if (ret === TicketReturn.IGNORE_RENEW || ret === TicketReturn.USE_RENEW) renew = true;
     if (ret !== TicketReturn.USE && ret !== TicketReturn.USE_RENEW) continue;
-    if (!session || !usable(cx, session, suite, identity.obfuscatedTicketAge)) continue;
+    if (!session || !usable(cx, session, suite, identity.obfuscatedTicketAge)) {
+      renew = true; // a ticket we cannot resume: a new one, as for an expired session in OpenSSL
+      continue;
+    }
     const ks = new KeySchedule13(cx.config.provider, suite.hash, session.secret);
     // RFC 8446 §4.2.11.2: the binder of the chosen identity must verify, else abort.
     const expected = ks.finishedVerifyData(ks.binderKey(false), binderHash(truncateClientHelloForBinders(raw)));
     if (!constantTimeEqual(expected, offer.binders[index]!)) throw TlsError.alert(AlertDescription.decrypt_error, 'PSK binder does not verify');
-    return { index, session, ks, renew: ret === TicketReturn.USE_RENEW };
+    cx.negotiated.renewTicket = renew;
+    return { index, session, ks, renew, dhe };
   }
+  cx.negotiated.renewTicket = renew;
   return undefined;
 }

@@ -20,10 +20,11 @@ import {
 } from '../messages/index.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import { ClientHello, HRR_RANDOM, ServerHello } from '../messages/hello.js';
-import { Certificate13, CertificateRequest13, EncryptedExtensions } from '../messages/messages13.js';
+import { CertificateRequest13, EncryptedExtensions } from '../messages/messages13.js';
 import {
+  certificateRequestSchemes,
+  readClientCertificate,
   deriveApplicationSecrets,
-  ExpectTraffic13,
   installHandshakeKeys,
   receiveProtection,
   send,
@@ -35,11 +36,12 @@ import {
   verifyFinished,
 } from './common13.js';
 import { verifyPeerChain } from './certs.js';
-import { choosePsk, type AcceptedPsk } from './server-psk.js';
+import { choosePsk, offersPskKeOnly, type AcceptedPsk } from './server-psk.js';
 import { KeySchedule13 } from './keyschedule13.js';
 import { chooseScheme } from './sigschemes.js';
 import { expectOneOf, expectType, userCallback, type HandshakeContext, type HandshakeState } from './state.js';
 import { Transcript } from './transcript.js';
+import { ExpectTraffic13 } from './traffic13.js';
 import type { PublicKey } from '../crypto/provider.js';
 
 /** What we decided from the first ClientHello and keep across a HelloRetryRequest. */
@@ -146,11 +148,14 @@ export function clientHello13(cx: HandshakeContext, msg: HandshakeMessage, ch: C
   transcript.add(msg.raw);
   const share = shares.find((s) => s.group === choice.group);
   const earlyData = ch.extensions.some((e) => e.type === E.early_data);
-  if (share) {
-    // We accept no 0-RTT: what the client sent under its early key is skipped (RFC 8446 §4.2.10).
-    if (earlyData) cx.skipEarlyData('trial');
-    const psk = choosePsk(cx, ch, msg.raw, choice.suite, (t) => hashOf(cx, choice.suite, t));
-    return serverHello(cx, transcript, ch, choice, share.keyExchange, false, psk);
+  // A psk_ke-only client (allowNoDheKex) needs no share if its ticket resumes.
+  if (share || offersPskKeOnly(cx, ch)) {
+    const psk = choosePsk(cx, ch, msg.raw, choice.suite, (t) => hashOf(cx, choice.suite, t), share !== undefined);
+    if (share || psk) {
+      // We accept no 0-RTT: what the client sent under its early key is skipped (RFC 8446 §4.2.10).
+      if (earlyData) cx.skipEarlyData('trial');
+      return serverHello(cx, transcript, ch, choice, psk && !psk.dhe ? undefined : share!.keyExchange, false, psk);
+    }
   }
   if (earlyData) cx.skipEarlyData('hrr');
   // RFC 8446 §4.1.4: no usable share: ask again for our group.
@@ -192,9 +197,9 @@ class ExpectClientHello2 implements HandshakeState {
       throw TlsError.illegal('second ClientHello must carry one share for the requested group');
     }
     // RFC 8446 §4.2.11.2: after a HelloRetryRequest the binder covers message_hash, the HRR and this hello.
-    const psk = choosePsk(cx, ch, msg.raw, this.choice.suite, (t) => this.transcript.hashWith(t));
+    const psk = choosePsk(cx, ch, msg.raw, this.choice.suite, (t) => this.transcript.hashWith(t), true);
     this.transcript.add(msg.raw);
-    return serverHello(cx, this.transcript, ch, this.choice, shares[0]!.keyExchange, this.ccsSent, psk);
+    return serverHello(cx, this.transcript, ch, this.choice, psk && !psk.dhe ? undefined : shares[0]!.keyExchange, this.ccsSent, psk);
   }
 }
 
@@ -232,18 +237,20 @@ function serverHello(
   transcript: Transcript,
   ch: ClientHello,
   choice: Choice,
-  peerShare: Uint8Array,
+  /** The client's share; undefined for psk_ke (RFC 8446 §4.2.9). */
+  peerShare: Uint8Array | undefined,
   ccsSent: boolean,
   psk: AcceptedPsk | undefined,
 ): HandshakeState {
   const provider = cx.config.provider;
   // Draw order (random, key share, then signature salt) is fixed for seeded replays.
   const random = provider.randomBytes(32);
-  const kx = provider.keyExchange(choice.group);
-  const shared = kx.complete(peerShare);
+  const kx = peerShare ? provider.keyExchange(choice.group) : undefined;
+  // RFC 8446 §7.1: psk_ke has no (EC)DHE secret: Hash.length zero bytes in its place.
+  const shared = kx ? kx.complete(peerShare!) : new Uint8Array(hashLength[choice.suite.hash]);
   const { suite } = choice;
   const sh = new ServerHello(ProtocolVersion.TLSv1_2, random, ch.legacySessionId, suite.id, 0, [
-    makeExtension(KeyShareServerExt, { group: choice.group, keyExchange: kx.publicKey }),
+    ...(kx ? [makeExtension(KeyShareServerExt, { group: choice.group, keyExchange: kx.publicKey })] : []),
     makeExtension(SupportedVersionsServerExt, ProtocolVersion.TLSv1_3),
     // RFC 8446 §4.2.11: pre_shared_key (the selected identity) is the last extension.
     ...(psk ? [makeExtension(PreSharedKeyServerExt, psk.index)] : []),
@@ -252,11 +259,13 @@ function serverHello(
   Object.assign(cx.negotiated, {
     version: ProtocolVersion.TLSv1_3,
     suite,
-    group: choice.group,
+    group: kx ? choice.group : undefined,
     alpn: choice.alpn,
     serverName: choice.serverName,
     peerRecordSizeLimit: choice.peerRecordSizeLimit,
     resumed: psk !== undefined,
+    // RFC 8446 §4.2.6: the client will answer a post-handshake CertificateRequest.
+    postHandshakeAuth: ch.extensions.some((e) => e.type === E.post_handshake_auth),
     ...(psk ? { peerCertificates: psk.session.peerCertificates, renewTicket: psk.renew } : {}),
   });
   if (psk) cx.setServerSession(psk.session);
@@ -271,8 +280,7 @@ function serverHello(
   // RFC 8446 §2.2: a PSK handshake has no CertificateRequest, Certificate or CertificateVerify.
   const request = cx.config.requestCert && !psk;
   if (request) {
-    const schemes = cx.config.signatureSchemes.filter((s) => s !== 0x0401 && s !== 0x0501 && s !== 0x0601);
-    send(cx, transcript, new CertificateRequest13(new Uint8Array(0), [makeExtension(SignatureAlgorithmsExt, schemes)]));
+    send(cx, transcript, new CertificateRequest13(new Uint8Array(0), [makeExtension(SignatureAlgorithmsExt, certificateRequestSchemes(cx))]));
   }
   const cert = cx.config.certificate!;
   if (!psk) sendCertificateAndVerify(cx, transcript, cert.chain, cert.key, choice.scheme, new Uint8Array(0));
@@ -307,20 +315,10 @@ class ExpectClientCertificate implements HandshakeState {
 
   handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
     expectType(msg, H.certificate, this.name);
-    const cert = Certificate13.decode(msg.body);
-    if (cert.context.length !== 0) throw TlsError.illegal('client Certificate context must echo the request');
-    if (cert.entries.length === 0) {
-      // RFC 8446 §4.4.2.4: no certificate when one is required.
-      if (cx.config.requireCert) throw TlsError.alert(AlertDescription.certificate_required, 'client sent no certificate');
-      this.core.transcript.add(msg.raw);
-      return new ExpectClientFinished(this.core);
-    }
-    for (const e of cert.entries) {
-      if (e.extensions.length > 0) throw TlsError.alert(AlertDescription.unsupported_extension, 'client CertificateEntry extensions were not requested');
-    }
-    const key = verifyPeerChain(cx, cert.entries.map((e) => e.data));
+    // In the handshake the CertificateRequest's context is empty (RFC 8446 §4.3.2).
+    const cert = readClientCertificate(cx, msg, new Uint8Array(0));
     this.core.transcript.add(msg.raw);
-    return new ExpectClientCertificateVerify(this.core, key);
+    return cert ? new ExpectClientCertificateVerify(this.core, cert.key) : new ExpectClientFinished(this.core);
   }
 }
 
@@ -350,6 +348,6 @@ class ExpectClientFinished implements HandshakeState {
     const resumptionMaster = ks.derive('res master', transcript.hash());
     this.core.clientHs.fill(0);
     cx.finishHandshake(secrets13(cx, ks, app.exporter, resumptionMaster));
-    return new ExpectTraffic13();
+    return new ExpectTraffic13({ transcript, ks, suite });
   }
 }

@@ -31,10 +31,16 @@ export interface Negotiated {
   peerFinished?: Uint8Array;
   /** TLS 1.2: RFC 7627 extended master secret in use. */
   extendedMasterSecret?: boolean;
-  /** Server, TLS 1.3 resumption: the decrypt callback asked for a new ticket (USE_RENEW; the default). */
+  /**
+   * Server, TLS 1.3: a ticket is due after this handshake (OpenSSL's
+   * ticket_expected): false when the offered tickets were only IGNOREd or
+   * USEd by the decrypt callback; undefined when none were offered.
+   */
   renewTicket?: boolean;
   /** TLS 1.2: the peer supports RFC 5746 secure renegotiation. */
   secureRenegotiation?: boolean;
+  /** Server, TLS 1.3: the client sent post_handshake_auth (RFC 8446 §4.2.6). */
+  postHandshakeAuth?: boolean;
 }
 
 /** What the connection keeps of a handshake's secrets (never logged). */
@@ -96,6 +102,10 @@ export interface HandshakeContext {
   keyUpdateReceived(requested: boolean): void;
   /** A NewSessionTicket arrived (client). */
   ticketReceived(msg: HandshakeMessage): void;
+  /** TLS 1.3: the client's current application traffic secret (the base key of a post-handshake Finished, RFC 8446 §4.4). */
+  clientTrafficSecret(): Uint8Array;
+  /** Server: a post-handshake authentication completed; `chain` is the client's (empty when it sent none). */
+  clientAuthenticated(chain: readonly Uint8Array[]): void;
 }
 
 /** One expected message; `handle` returns the successor state. */

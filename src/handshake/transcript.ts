@@ -62,6 +62,17 @@ export class Transcript {
   }
 
   /**
+   * A copy that goes on independently (RFC 8446 §4.6.2: each post-handshake
+   * authentication continues the handshake transcript on its own).
+   */
+  fork(): Transcript {
+    if (!this.ctx) throw new Error('transcript: hash not started');
+    const t = new Transcript(this.provider);
+    t.ctx = this.ctx.clone();
+    return t;
+  }
+
+  /**
    * RFC 8446 §4.4.1: after a HelloRetryRequest, ClientHello1 is replaced by
    * message_hash(Hash(ClientHello1)). Call with the hash started and only CH1 added.
    */

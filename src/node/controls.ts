@@ -261,6 +261,21 @@ export abstract class SocketControls extends Duplex {
     return conn.keyUpdate(type);
   }
 
+  /**
+   * puretls (SSL_verify_client_post_handshake), a TLS 1.3 server: ask the
+   * client for a certificate (RFC 8446 §4.6.2); the CertificateRequest goes
+   * with the next write or read, or at once by doHandshake(). When the answer
+   * is verified, 'postHandshakeAuth' fires and getPeerCertificate() is the
+   * client's. The client must have offered it (puretls's postHandshakeAuth,
+   * openssl s_client -enable_pha).
+   * @throws TlsError ERR_TLS_INVALID_STATE on a client, before the handshake, on TLS 1.2, or when the client did not offer it
+   */
+  verifyClientPostHandshake(): true {
+    const conn = this.conn;
+    if (!conn) throw TlsError.invalidState('verifyClientPostHandshake: the handshake is not complete');
+    return conn.verifyClientPostHandshake();
+  }
+
   /** The scheduled, not yet sent key update (SSL_get_key_update_type). */
   getKeyUpdateType(): KeyUpdateType {
     const conn = this.conn;

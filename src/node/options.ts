@@ -116,6 +116,12 @@ export interface ConnectOptions extends SecureContextOptions {
   highWaterMark?: number;
   /** puretls: fail the handshake after this many ms (client default: none). */
   handshakeTimeout?: number;
+  /**
+   * puretls (OpenSSL's SSL_set_post_handshake_auth): offer TLS 1.3
+   * post-handshake authentication; a server's request is answered with
+   * `cert`/`key` (or an empty certificate without them). Default false.
+   */
+  postHandshakeAuth?: boolean;
   allowHalfOpen?: boolean;
   /** net.connect options passed through. */
   localAddress?: string;

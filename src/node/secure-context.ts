@@ -280,6 +280,8 @@ export interface ContextParams {
   readonly alpnSelect?: AlpnSelect | undefined;
   /** Server: the TLS 1.2 session cache to use. */
   readonly sessions?: SessionParams | undefined;
+  /** Client: offer post-handshake authentication (puretls's postHandshakeAuth). */
+  readonly postHandshakeAuth?: boolean;
 }
 
 /**
@@ -346,6 +348,7 @@ export function tlsContextFor(sc: SecureContext, p: ContextParams): TlsContext {
     ...(p.alpnSelect ? { alpnSelect: p.alpnSelect } : {}),
     ...(sc.limits ? { limits: sc.limits } : {}),
     ...renegotiationFor(sc, p.role),
+    ...(p.postHandshakeAuth ? { postHandshakeAuth: true } : {}),
     sessionTickets: sc.sessionTickets,
     ...(p.role === 'server' ? { ticketCodec: sc.ticketCodec } : {}),
     ...(sessions ? { sessionStore: sessions.caches.storeFor(sessions.sessionIdContext) } : {}),

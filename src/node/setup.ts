@@ -81,7 +81,7 @@ export function clientSetup(options: ConnectOptions): SocketSetup {
   // All of them, also when a secureContext makes node skip the context options: none is dropped unseen.
   refuseUnsupportedOptions(options, 'client');
   const sc = secureContextOf(options);
-  checkBooleans(options, 'rejectUnauthorized', 'noDelay');
+  checkBooleans(options, 'rejectUnauthorized', 'noDelay', 'postHandshakeAuth');
   const check = options.checkServerIdentity;
   if (check !== undefined && typeof check !== 'function') throw invalidArgType('checkServerIdentity', 'a function', check);
   if (options.servername !== undefined && typeof options.servername !== 'string') throw invalidArgType('servername', 'a string', options.servername);
@@ -94,6 +94,7 @@ export function clientSetup(options: ConnectOptions): SocketSetup {
     alpnProtocols: parseAlpn(options.ALPNProtocols),
     rejectUnauthorized: options.rejectUnauthorized !== false,
     checkServerIdentity: check as CheckServerIdentity | undefined,
+    postHandshakeAuth: options.postHandshakeAuth === true,
   };
   return {
     role: 'client',

@@ -147,6 +147,7 @@ export class TlsSocket extends SocketControls {
     }
     this.applyMaxSendFragment();
     this.conn.on('keyUpdate', (ev) => this.emit('keyUpdate', ev));
+    this.conn.on('postHandshakeAuth', (ev) => this.emit('postHandshakeAuth', ev));
     this.conn.on('handshake', () => void this.handshakes++);
     if (server && this.setup.sessionEvents) this.ticketSent = ticketsSent(this.conn);
     if (!server) this.conn.on('session', (s: Session) => this.sessionReceived(s));

@@ -6,8 +6,12 @@ import { latin1Decode, latin1Encode } from '../messages/extensions.js';
 /** RFC 8446 §4.6.1: tickets are not kept for longer than seven days. */
 export const MAX_TICKET_LIFETIME_SECONDS = 7 * 24 * 3600;
 
-/** "PTS" and the encoding's version: 2 added the TLS 1.2 fields. Other versions are refused. */
-const MAGIC = new Uint8Array([0x50, 0x54, 0x53, 0x02]);
+/**
+ * "PTS" and the encoding's version: 2 added the TLS 1.2 fields, 3 the peer's
+ * verification result. 2 and 3 are read; other versions are refused.
+ */
+const MAGIC = new Uint8Array([0x50, 0x54, 0x53, 0x03]);
+const READABLE_VERSIONS: ReadonlySet<number> = new Set([2, 3]);
 
 export interface SessionFields {
   readonly version: number;
@@ -26,8 +30,14 @@ export interface SessionFields {
   readonly serverName: string | undefined;
   readonly alpn: string | undefined;
   readonly maxEarlyData: number;
-  /** The server's certificates (DER, leaf first) from the full handshake. */
+  /** The peer's certificates (DER, leaf first) from the full handshake (or a later post-handshake authentication). */
   readonly peerCertificates: readonly Uint8Array[];
+  /**
+   * The peer's chain verified when the session was made (OpenSSL's
+   * SSL_SESSION_get_verify_result() == X509_V_OK); false when it did not, or
+   * none was sent. Default false.
+   */
+  readonly peerVerified?: boolean;
 }
 
 /**
@@ -43,6 +53,7 @@ export class Session {
 
   constructor(f: SessionFields) {
     Object.assign(this, f, {
+      peerVerified: f.peerVerified === true,
       ticketAgeAdd: f.ticketAgeAdd >>> 0,
       lifetimeSeconds: Math.min(f.lifetimeSeconds, MAX_TICKET_LIFETIME_SECONDS),
     });
@@ -59,7 +70,7 @@ export class Session {
     return (Math.max(0, Math.floor(nowMs - this.receivedAtMs)) + this.ticketAgeAdd) >>> 0;
   }
 
-  /** SSL_SESSION_set1_ticket_appdata (used by servers' ticket callbacks in a later release). */
+  /** SSL_SESSION_set1_ticket_appdata: sealed into every ticket made from this session from now on (null: none). */
   setTicketAppData(data: Uint8Array | null): void {
     if (data !== null && !(data instanceof Uint8Array)) throw new TypeError('setTicketAppData: data must be a Uint8Array or null');
     this.appData = data === null ? null : plain(data).slice();
@@ -78,6 +89,7 @@ export class Session {
     w.opaque8(latin1Encode(this.serverName ?? '', 'serverName')).opaque8(latin1Encode(this.alpn ?? '', 'alpn'));
     w.u32(this.maxEarlyData);
     w.vec24(() => this.peerCertificates.forEach((c) => w.opaque24(c)));
+    w.u8(this.peerVerified ? 1 : 0);
     w.u8(this.appData ? 1 : 0).opaque16(this.appData ?? new Uint8Array(0));
     return w.finish().slice();
   }
@@ -91,7 +103,9 @@ export class Session {
     try {
       const r = new Reader(plain(bytes)); // slices below are copies, never views into the caller's Buffer
       const magic = r.bytes(4, 'magic');
-      if (magic.some((b, i) => b !== MAGIC[i])) throw TlsError.decode('not a puretls session');
+      if (magic.subarray(0, 3).some((b, i) => b !== MAGIC[i])) throw TlsError.decode('not a puretls session');
+      const encoding = magic[3]!;
+      if (!READABLE_VERSIONS.has(encoding)) throw TlsError.decode(`session encoding version ${encoding} is not supported (this puretls reads ${[...READABLE_VERSIONS].join(', ')})`);
       const version = r.u16();
       const cipherSuite = r.u16();
       const secret = r.vec8('secret', 32, 64).slice();
@@ -106,10 +120,12 @@ export class Session {
       const alpn = latin1Decode(r.vec8('alpn')) || undefined;
       const maxEarlyData = r.u32();
       const peerCertificates = r.list24('certificates', (c) => c.vec24('certificate', 1).slice());
+      const verified = encoding >= 3 ? r.u8('peerVerified') : 0;
+      if (verified > 1) throw TlsError.decode('peerVerified must be 0 or 1');
       const hasAppData = r.u8() === 1;
       const appData = r.vec16('appData').slice();
       r.end('session');
-      const s = new Session({ version, cipherSuite, secret, ticket, sessionId, extendedMasterSecret: ems === 1, ticketAgeAdd, lifetimeSeconds, receivedAtMs, serverName, alpn, maxEarlyData, peerCertificates });
+      const s = new Session({ version, cipherSuite, secret, ticket, sessionId, extendedMasterSecret: ems === 1, ticketAgeAdd, lifetimeSeconds, receivedAtMs, serverName, alpn, maxEarlyData, peerCertificates, peerVerified: verified === 1 });
       if (hasAppData) s.setTicketAppData(appData);
       return s;
     } catch (e) {

@@ -51,8 +51,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (options.session !== undefined && !(options.session instanceof Session)) throw new TypeError('Connection: session must be a Session');
     this.role = role;
     this.serverName = options.serverName;
-    this.offeredSession = role === 'client' ? options.session : undefined;
+    // A client given no session offers the one its context's clientSessionCache holds for the server name.
+    const cache = role === 'client' && this.serverName !== undefined ? config.clientSessionCache : undefined;
+    this.offeredSession = role === 'client' ? (options.session ?? cache?.get(this.serverName!)) : undefined;
     this.#engine = new Engine(config, role, this.serverName, this.offeredSession, (name) => this.hasListeners(name));
+    if (cache) this.on('session', (s) => cache.put(this.serverName!, s));
   }
 
   // ---- state --------------------------------------------------------------
@@ -280,13 +283,13 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @throws {RangeError} for a negative or non-integer count
    */
   setNumTickets(n: number): true {
-    this.#engine.tickets.numTickets = checkNumTickets(n, 'setNumTickets');
+    this.#engine.post13.tickets.numTickets = checkNumTickets(n, 'setNumTickets');
     return true;
   }
 
   /** SSL_get_num_tickets. */
   getNumTickets(): number {
-    return this.#engine.tickets.numTickets;
+    return this.#engine.post13.tickets.numTickets;
   }
 
   /**
@@ -296,14 +299,30 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @throws {TlsError} ERR_TLS_INVALID_STATE on a client, before the handshake, on TLS 1.2, after close, or without a ticket codec
    */
   newSessionTicket(): true {
-    this.throwIfFailed();
-    const e = this.#engine;
-    if (this.role !== 'server') throw TlsError.invalidState('newSessionTicket: servers only');
-    if (!e.trafficReady || e.handshaking) throw TlsError.invalidState('newSessionTicket: the handshake is not complete');
-    if (this.negotiated.version !== ProtocolVersion.TLSv1_3) throw TlsError.invalidState('newSessionTicket: TLS 1.3 only');
-    if (e.closeRequested) throw TlsError.invalidState('newSessionTicket: the connection is closed');
+    this.checkServerControl13('newSessionTicket');
     if (!this.config.ticketCodec) throw TlsError.invalidState('newSessionTicket: the context issues no tickets (ticketCodec: null)');
-    e.tickets.queued++;
+    this.#engine.post13.tickets.queued++;
+    return true;
+  }
+
+  /**
+   * SSL_verify_client_post_handshake (RFC 8446 §4.6.2): ask the client for a
+   * certificate after the handshake. A pending action: the CertificateRequest
+   * goes out with the next read, write or doHandshake. The answer is checked
+   * as it arrives (with requireCert, none is certificate_required); then
+   * 'postHandshakeAuth' fires, `negotiated.peerCertificates` is the client's,
+   * and new tickets carrying it follow (getNumTickets() as of this call, one
+   * after a resumption). Returns true.
+   * @throws {TlsError} ERR_TLS_INVALID_STATE on a client, before the handshake, on TLS 1.2,
+   *   after close, when the client did not send post_handshake_auth, or while a request is unanswered
+   */
+  verifyClientPostHandshake(): true {
+    this.checkServerControl13('verifyClientPostHandshake');
+    const e = this.#engine;
+    // RFC 8446 §4.6.2: never to a client that did not send post_handshake_auth.
+    if (this.negotiated.postHandshakeAuth !== true) throw TlsError.invalidState('verifyClientPostHandshake: the client did not send post_handshake_auth');
+    if (e.post13.clientAuth !== 'none') throw TlsError.invalidState(`verifyClientPostHandshake: a request is already ${e.post13.clientAuth === 'pending' ? 'pending' : 'sent and unanswered'}`);
+    e.post13.requestClientAuth();
     return true;
   }
 
@@ -314,7 +333,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * client's is its latest (a TLS 1.2 session, or the last ticket's).
    */
   get session(): Session | undefined {
-    return this.role === 'server' ? this.#engine.tickets.template : this.#engine.offeredSession;
+    return this.role === 'server' ? this.#engine.post13.tickets.template : this.#engine.offeredSession;
   }
 
   /** SSL_renegotiate_pending: a renegotiation (or request) is scheduled and its ClientHello / HelloRequest not yet written. */
@@ -342,6 +361,16 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   // ---- internals -------------------------------------------------------------
+
+  /** A TLS 1.3 server control after the handshake: else ERR_TLS_INVALID_STATE, nothing changed. */
+  private checkServerControl13(what: string): void {
+    this.throwIfFailed();
+    const e = this.#engine;
+    if (this.role !== 'server') throw TlsError.invalidState(`${what}: servers only`);
+    if (!e.trafficReady || e.handshaking) throw TlsError.invalidState(`${what}: the handshake is not complete`);
+    if (this.negotiated.version !== ProtocolVersion.TLSv1_3) throw TlsError.invalidState(`${what}: TLS 1.3 only`);
+    if (e.closeRequested) throw TlsError.invalidState(`${what}: the connection is closed`);
+  }
 
   private scheduleRenegotiation(what: string, kind: 'full' | 'abbreviated'): true {
     this.throwIfFailed();

@@ -11,6 +11,7 @@ import {
   type CertifiedKey,
   type HandshakeConfig,
   type RenegotiationPolicy,
+  type SelectClientCertificate,
   type SessionStore,
   type SessionTicketCallbacks,
   type TlsLimits,
@@ -18,6 +19,7 @@ import {
 import { MAX_TICKET_LIFETIME_SECONDS } from '../session/session.js';
 import { RotatingTicketCodec, type TicketCodec } from '../session/ticket-codec.js';
 import { MemorySessionCache } from '../session/cache.js';
+import type { ClientSessionCache } from '../session/client-cache.js';
 
 export { DEFAULT_LIMITS, DEFAULT_RENEGOTIATION, type AlpnSelect, type CertifiedKey, type RenegotiationPolicy, type SessionStore, type TlsLimits };
 
@@ -48,6 +50,10 @@ export interface TlsContextOptions {
   requestCert?: boolean;
   /** Server: fail with certificate_required when the client sends none (requestCert must be set). */
   requireCert?: boolean;
+  /** Client, TLS 1.3: offer post-handshake authentication (RFC 8446 §4.6.2; SSL_set_post_handshake_auth). Default false. */
+  postHandshakeAuth?: boolean;
+  /** Client: choose the certificate for each CertificateRequest (in or after the handshake); default `certificate`. */
+  selectClientCertificate?: SelectClientCertificate;
   /** Lowest version (ProtocolVersion.TLSv1_2 or TLSv1_3). Default TLS 1.2. */
   minVersion?: number;
   /** Highest version. Default TLS 1.3. */
@@ -90,6 +96,10 @@ export interface TlsContextOptions {
   ticketLifetimeSeconds?: number;
   /** Server: TLS 1.3 tickets after a full handshake (SSL_CTX_set_num_tickets). Default 2. */
   numTickets?: number;
+  /** TLS 1.3 psk_ke: resumption without (EC)DHE (RFC 8446 §4.2.9, SSL_OP_ALLOW_NO_DHE_KEX); psk_dhe_ke is still preferred. Default false. */
+  allowNoDheKex?: boolean;
+  /** Client: sessions by server name, offered by connections given none and updated by their 'session' events. Default none. */
+  clientSessionCache?: ClientSessionCache;
 }
 
 /** The validated, defaulted configuration (SSL_CTX). Shared by many connections. */
@@ -100,6 +110,8 @@ export class TlsContext implements HandshakeConfig {
   readonly rejectUnauthorized: boolean;
   readonly requestCert: boolean;
   readonly requireCert: boolean;
+  readonly postHandshakeAuth: boolean;
+  readonly selectClientCertificate: SelectClientCertificate | undefined;
   /** The lowest version spoken (minVersion, raised when cipherSuites has no TLS 1.2 suite). */
   readonly minVersion: number;
   /** The highest version spoken (maxVersion, lowered when cipherSuites has no TLS 1.3 suite). */
@@ -124,6 +136,8 @@ export class TlsContext implements HandshakeConfig {
   readonly ticketCodec: TicketCodec | undefined;
   readonly ticketLifetimeSeconds: number;
   #numTickets: number;
+  readonly allowNoDheKex: boolean;
+  readonly clientSessionCache: ClientSessionCache | undefined;
   #ticketCallbacks: SessionTicketCallbacks = {};
 
   constructor(options: TlsContextOptions = {}) {
@@ -137,6 +151,12 @@ export class TlsContext implements HandshakeConfig {
     this.rejectUnauthorized = options.rejectUnauthorized ?? true;
     this.requestCert = options.requestCert ?? false;
     this.requireCert = options.requireCert ?? false;
+    this.postHandshakeAuth = options.postHandshakeAuth ?? false;
+    if (typeof this.postHandshakeAuth !== 'boolean') throw new TypeError('TlsContext: postHandshakeAuth must be a boolean');
+    if (options.selectClientCertificate !== undefined && typeof options.selectClientCertificate !== 'function') {
+      throw new TypeError('TlsContext: selectClientCertificate must be a function');
+    }
+    this.selectClientCertificate = options.selectClientCertificate;
     this.minVersion = options.minVersion ?? ProtocolVersion.TLSv1_2;
     this.maxVersion = options.maxVersion ?? ProtocolVersion.TLSv1_3;
     for (const [name, v] of [['minVersion', this.minVersion], ['maxVersion', this.maxVersion]] as const) {
@@ -203,6 +223,10 @@ export class TlsContext implements HandshakeConfig {
       throw new RangeError(`TlsContext: ticketLifetimeSeconds must be an integer in 1..${MAX_TICKET_LIFETIME_SECONDS}`);
     }
     this.#numTickets = checkNumTickets(options.numTickets ?? 2, 'TlsContext: numTickets');
+    this.allowNoDheKex = options.allowNoDheKex ?? false;
+    if (typeof this.allowNoDheKex !== 'boolean') throw new TypeError('TlsContext: allowNoDheKex must be a boolean');
+    this.clientSessionCache = options.clientSessionCache;
+    if (this.clientSessionCache !== undefined && (typeof this.clientSessionCache?.get !== 'function' || typeof this.clientSessionCache.put !== 'function')) throw new TypeError('TlsContext: clientSessionCache must have get and put');
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     for (const [name, value] of Object.entries(this.limits)) {
       if (value !== undefined && (!Number.isInteger(value) || value < 1)) {

@@ -4,9 +4,7 @@ import { AlertDescription, AlertLevel, TlsError } from '../common/errors.js';
 import { startClient } from '../handshake/client-hello.js';
 import { ExpectClientHello } from '../handshake/server-hello.js';
 import type { HandshakeContext, HandshakeSecrets, HandshakeState, Negotiated } from '../handshake/state.js';
-import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js';
-import { KeyUpdate, NewSessionTicket13 } from '../messages/messages13.js';
-import { HelloRequest } from '../messages/messages12.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
 import type { ReceiveProtection, SendProtection } from '../record/protection.js';
 import type { Session } from '../session/session.js';
 import type { TlsContext } from './context.js';
@@ -16,8 +14,7 @@ import { Outbox } from './outbox.js';
 import { PeerLimits } from './peer-limits.js';
 import { PendingActions } from './pending.js';
 import { Renegotiations } from './renegotiation.js';
-import { ServerTickets } from './server-tickets.js';
-import { sessionFromTicket } from './tickets.js';
+import { PostHandshake13 } from './post-handshake13.js';
 
 /**
  * Everything a connection is, behind the public `Connection`: the handshake
@@ -54,16 +51,14 @@ export class Engine implements HandshakeContext, InboundSink {
   private appIn: Uint8Array[] = [];
   private appOut: Uint8Array[] = [];
   readonly renegotiations: Renegotiations;
-  /** Server: TLS 1.3 tickets (count, queue, template session). */
-  readonly tickets: ServerTickets;
+  /** TLS 1.3 after the handshake: key updates, tickets, post-handshake client authentication. */
+  readonly post13: PostHandshake13;
   private readonly baseConfig: TlsContext;
   private overrides: Record<string | symbol, unknown> = {};
   /** The TLS 1.2 session of this connection (made by its last full handshake). */
   private currentSession: Session | undefined;
   /** Counters of what a peer may repeat; reset by application data. */
-  private readonly repeats: PeerLimits;
-  /** Key update generations per direction (N of *_TRAFFIC_SECRET_N in the key log). */
-  private readonly generations = { send: 0, receive: 0 };
+  readonly repeats: PeerLimits;
   /** setMaxSendFragment's value; the peer's record_size_limit may lower what is used. */
   private userMaxFragment = MAX_PLAINTEXT;
 
@@ -75,12 +70,12 @@ export class Engine implements HandshakeContext, InboundSink {
     /** The session the application gave to offer (node's `session`). */
     private readonly givenSession: Session | undefined,
     /** Does anyone listen for this event (keylog and message lines are built only then)? */
-    private readonly listening: (name: keyof ConnectionEvents) => boolean,
+    readonly listening: (name: keyof ConnectionEvents) => boolean,
   ) {
     this.baseConfig = config;
-    this.tickets = new ServerTickets(config.getNumTickets());
+    this.post13 = new PostHandshake13(this);
     this.repeats = new PeerLimits(config.limits);
-    this.renegotiations = new Renegotiations(config.renegotiation, () => config.provider.nowMs());
+    this.renegotiations = new Renegotiations(this);
     this.inbound = new Inbound(config.limits, this);
   }
 
@@ -102,7 +97,7 @@ export class Engine implements HandshakeContext, InboundSink {
     });
   }
 
-  private raise<K extends keyof ConnectionEvents>(name: K, arg: ConnectionEvents[K]): void {
+  raise<K extends keyof ConnectionEvents>(name: K, arg: ConnectionEvents[K]): void {
     this.events.push({ name, arg } as QueuedEvent);
   }
 
@@ -202,19 +197,11 @@ export class Engine implements HandshakeContext, InboundSink {
   }
 
   renegotiationRequested(msg: HandshakeMessage, current: HandshakeState): HandshakeState {
-    const verdict = this.renegotiations.judge(this.role, this.result?.secureRenegotiation === true);
-    if (verdict === 'refuse') {
-      // RFC 5746 §4.2/§4.4 (and OpenSSL's default on a server): a no_renegotiation warning; the connection goes on.
-      this.repeats.count('warnings');
-      this.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
-      return current;
-    }
-    this.beginHandshake();
-    return this.role === 'client' ? startClient(this, true) : new ExpectClientHello().handle(this, msg);
+    return this.renegotiations.requested(msg, current);
   }
 
   /** A renegotiation starts: a new draft result; the committed one stays until it ends. */
-  private beginHandshake(): void {
+  beginHandshake(): void {
     this.handshaking = true;
     this.negotiated = {};
   }
@@ -257,10 +244,8 @@ export class Engine implements HandshakeContext, InboundSink {
     this.handshaking = false;
     this.secrets = secrets;
     this.result = Object.freeze({ ...this.negotiated });
-    // RFC 8446 §4.6.1: our tickets right after the handshake; one after a resumption unless the decrypt callback said USE.
-    if (this.role === 'server' && this.result.version === ProtocolVersion.TLSv1_3) {
-      this.sendTickets(this.result.resumed ? (this.result.renewTicket === false ? 0 : 1) : this.tickets.numTickets);
-    }
+    // RFC 8446 §4.6.1: our tickets right after the handshake.
+    if (this.role === 'server' && this.result.version === ProtocolVersion.TLSv1_3) this.post13.handshakeDone();
     for (const d of this.appOut) this.sealApplication(d);
     this.appOut = [];
     this.raise('handshake', undefined);
@@ -268,35 +253,23 @@ export class Engine implements HandshakeContext, InboundSink {
   }
 
   keyUpdateReceived(requested: boolean): void {
-    // RFC 8446 §5.1: KeyUpdate must end its record (the key changes after it).
-    if (!this.inbound.handshakeAligned) throw TlsError.unexpected('data after KeyUpdate in the same record');
-    this.repeats.count('keyUpdates');
-    const prot = this.inbound.protection;
-    prot.ratchet13();
-    this.logTrafficSecret(this.role === 'client' ? 'server' : 'client', ++this.generations.receive, prot);
-    if (requested) this.pending.answerKeyUpdate = true;
-    this.raise('keyUpdate', { direction: 'received', type: requested ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED });
-  }
-
-  setServerSession(session: Session): void {
-    this.tickets.template = session;
-  }
-
-  private sendTickets(count: number): void {
-    for (const t of this.tickets.issue(this, this.secrets!.resumptionMaster!, count)) {
-      this.sendHandshake(encodeHandshake(t.message));
-      this.raise('newSession', t.session);
-    }
+    this.post13.keyUpdateReceived(requested);
   }
 
   ticketReceived(msg: HandshakeMessage): void {
-    this.repeats.count('tickets');
-    this.raise('ticket', msg);
-    const session = sessionFromTicket(this, NewSessionTicket13.decode(msg.body), this.secrets!.resumptionMaster!);
-    if (session) {
-      this.currentSession = session;
-      this.raise('session', session);
-    }
+    this.post13.ticketReceived(msg);
+  }
+
+  setServerSession(session: Session): void {
+    this.post13.tickets.template = session;
+  }
+
+  clientTrafficSecret(): Uint8Array {
+    return this.post13.clientTrafficSecret();
+  }
+
+  clientAuthenticated(chain: readonly Uint8Array[]): void {
+    this.post13.clientAuthenticated(chain);
   }
 
   /** The running handshake may turn out TLS 1.2 (chosen, or offered and not yet chosen). */
@@ -382,16 +355,9 @@ export class Engine implements HandshakeContext, InboundSink {
     this.outbox.maxFragment = Math.min(this.userMaxFragment, peerMax);
   }
 
-  /** Key log line for an updated traffic secret, as OpenSSL writes it (CLIENT_TRAFFIC_SECRET_N). */
-  private logTrafficSecret(owner: 'client' | 'server', n: number, p: SendProtection | ReceiveProtection): void {
-    if (!this.listening('keylog')) return;
-    const secret = p.trafficSecret;
-    if (secret) this.keylog(`${owner.toUpperCase()}_TRAFFIC_SECRET_${n}`, secret);
-  }
-
   /** Seal application data; at the key's safe record limit, update the key first (RFC 8446 §5.5). */
   private sealApplication(data: Uint8Array): void {
-    const limit = this.recordLimit();
+    const limit = this.post13.recordsPerKey();
     let offset = 0;
     while (offset < data.length) {
       // Keep one record under this key for the KeyUpdate itself.
@@ -410,16 +376,6 @@ export class Engine implements HandshakeContext, InboundSink {
     }
   }
 
-  /** Records one send key may seal before it must be updated. */
-  private recordLimit(): number {
-    // TLS 1.2 has no KeyUpdate: the sequence number's own bound (2^64) applies.
-    if (this.version !== ProtocolVersion.TLSv1_3) return Number.MAX_SAFE_INTEGER;
-    const configured = this.config.limits.keyUpdateAfterRecords;
-    if (configured !== undefined) return configured;
-    // RFC 8446 §5.5: AES-GCM keys are good for 2^24.5 full records.
-    return this.negotiated.suite?.aead === 'CHACHA20-POLY1305' ? Number.MAX_SAFE_INTEGER : Math.floor(2 ** 24.5);
-  }
-
   private sendClose(): void {
     if (this.closeSent) return;
     this.flushPending('read');
@@ -427,49 +383,18 @@ export class Engine implements HandshakeContext, InboundSink {
     this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
   }
 
-  private sendAlert(level: number, description: number): void {
+  sendAlert(level: number, description: number): void {
     this.outbox.alert(level, description);
     this.raise('alert', { sent: true, level, description });
   }
 
   /**
-   * DESIGN.md "Pending actions": the answer to update_requested, then our own
-   * KeyUpdate (one message serves both). A read sends only our own; the answer
-   * waits for a write (or doHandshake), so requests that arrive while we are
-   * silent get exactly one answer (RFC 8446 §4.6.3: before our next data).
+   * DESIGN.md "Pending actions": TLS 1.3's first (KeyUpdate, tickets, a
+   * CertificateRequest: PostHandshake13.flush), then a TLS 1.2 renegotiation.
    */
   flushPending(trigger: 'read' | 'write' = 'write'): void {
     if (!this.trafficReady || this.closeSent) return;
-    const p = this.pending;
-    if (p.keyUpdate !== KeyUpdateType.NONE || (p.answerKeyUpdate && trigger === 'write')) {
-      // One KeyUpdate answers a request; one of our own already scheduled answers it too (RFC 8446 §4.6.3).
-      const type = p.keyUpdate !== KeyUpdateType.NONE ? p.keyUpdate : KeyUpdateType.NOT_REQUESTED;
-      this.sendHandshake(encodeHandshake(new KeyUpdate(type)));
-      this.outbox.sealHandshake(); // under the old key (RFC 8446 §4.6.3) ...
-      this.outbox.protection.ratchet13(); // ... then ratchet (§7.2)
-      this.logTrafficSecret(this.role, ++this.generations.send, this.outbox.protection);
-      p.answerKeyUpdate = false;
-      p.keyUpdate = KeyUpdateType.NONE;
-      this.raise('keyUpdate', { direction: 'sent', type });
-    }
-    // 4 (before 3 is harmless: 3 is TLS 1.2 only). Tickets asked for with newSessionTicket(), with a write.
-    if (this.tickets.queued > 0 && trigger === 'write') {
-      const n = this.tickets.queued;
-      this.tickets.queued = 0;
-      this.sendTickets(n);
-    }
-    // 3. a renegotiation we asked for (TLS 1.2), once no handshake is running.
-    if (p.renegotiate !== null && !this.handshaking) {
-      const kind = p.renegotiate;
-      p.renegotiate = null;
-      if (this.role === 'client') {
-        this.beginHandshake();
-        this.state = startClient(this, kind === 'abbreviated');
-      } else {
-        // RFC 5246 §7.4.1.1: HelloRequest is not part of any handshake's transcript.
-        this.sendHandshake(encodeHandshake(new HelloRequest()));
-        this.renegotiations.helloRequestSent = true;
-      }
-    }
+    this.post13.flush(trigger);
+    this.renegotiations.flush();
   }
 }

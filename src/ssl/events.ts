@@ -20,6 +20,11 @@ export interface MessageEvent {
   readonly length: number;
 }
 
+export interface PostHandshakeAuthEvent {
+  /** The client's certificates (DER, leaf first); empty when it sent none. */
+  readonly peerCertificates: readonly Uint8Array[];
+}
+
 export type ConnectionEvents = {
   /** The handshake completed. */
   handshake: void;
@@ -37,6 +42,8 @@ export type ConnectionEvents = {
   session: Session;
   /** Server: a ticket was made for this session (as OpenSSL's new-session callback), as each is generated. */
   newSession: Session;
+  /** Server, TLS 1.3: the client answered verifyClientPostHandshake() and its Finished verified (an empty chain: it sent no certificate). */
+  postHandshakeAuth: PostHandshakeAuthEvent;
 };
 
 /** An event the engine raised, delivered to listeners once the call that raised it is done. */

@@ -1,13 +1,20 @@
-import { AlertDescription, TlsError } from '../common/errors.js';
+import { AlertDescription, AlertLevel, TlsError } from '../common/errors.js';
+import { startClient } from '../handshake/client-hello.js';
 import type { RenegotiationPolicy } from '../handshake/config.js';
+import { ExpectClientHello } from '../handshake/server-hello.js';
+import type { HandshakeState } from '../handshake/state.js';
+import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js';
+import { HelloRequest } from '../messages/messages12.js';
+import type { Engine } from './engine.js';
 
 /** What to do with a peer's renegotiation request. */
 export type RenegotiationVerdict = 'accept' | 'refuse';
 
 /**
- * RFC 5746 renegotiation bookkeeping for one connection: the policy (who may
- * start one), the limits on what a peer may start (per connection, per
- * time window), and whether our own HelloRequest is waiting for its ClientHello.
+ * RFC 5746 renegotiation for one connection: the policy (who may start one),
+ * the limits on what a peer may start (per connection, per time window),
+ * whether our own HelloRequest is waiting for its ClientHello, and starting
+ * the new handshake (ours, or the peer's when accepted).
  */
 export class Renegotiations {
   /** Times (ms) of the renegotiations the peer started within the window. */
@@ -16,10 +23,44 @@ export class Renegotiations {
   /** Server: we sent a HelloRequest; the client's next ClientHello answers it. */
   helloRequestSent = false;
 
-  constructor(
-    private readonly policy: RenegotiationPolicy,
-    private readonly now: () => number,
-  ) {}
+  private readonly policy: RenegotiationPolicy;
+
+  constructor(private readonly e: Engine) {
+    this.policy = e.config.renegotiation;
+  }
+
+  /**
+   * TLS 1.2: the peer asks for a renegotiation (a server's HelloRequest, a
+   * client's ClientHello). Accepted: the new handshake's first state.
+   * Refused (RFC 5746 §4.2/§4.4, and OpenSSL's default on a server): a
+   * no_renegotiation warning, and the connection goes on in `current`.
+   */
+  requested(msg: HandshakeMessage, current: HandshakeState): HandshakeState {
+    const e = this.e;
+    if (this.judge(e.role, e.result?.secureRenegotiation === true) === 'refuse') {
+      e.repeats.count('warnings');
+      e.sendAlert(AlertLevel.warning, AlertDescription.no_renegotiation);
+      return current;
+    }
+    e.beginHandshake();
+    return e.role === 'client' ? startClient(e, true) : new ExpectClientHello().handle(e, msg);
+  }
+
+  /** The pending renegotiation we asked for (renegotiate()), once no handshake runs. */
+  flush(): void {
+    const e = this.e;
+    const kind = e.pending.renegotiate;
+    if (kind === null || e.handshaking) return;
+    e.pending.renegotiate = null;
+    if (e.role === 'client') {
+      e.beginHandshake();
+      e.state = startClient(e, kind === 'abbreviated');
+    } else {
+      // RFC 5246 §7.4.1.1: HelloRequest is not part of any handshake's transcript.
+      e.sendHandshake(encodeHandshake(new HelloRequest()));
+      this.helloRequestSent = true;
+    }
+  }
 
   /**
    * The peer asks for a new handshake. Without RFC 5746 the answer is a
@@ -35,7 +76,7 @@ export class Renegotiations {
     }
     const allowed = role === 'server' ? this.policy.acceptClientInitiated : !this.policy.refuseServerInitiated;
     if (!allowed) return 'refuse';
-    const t = this.now();
+    const t = this.e.config.provider.nowMs();
     const { maxPerConnection, maxPerWindow, windowSeconds } = this.policy;
     this.recent = this.recent.filter((x) => t - x < windowSeconds * 1000);
     if (this.total >= maxPerConnection || this.recent.length >= maxPerWindow) {

@@ -48,6 +48,7 @@ export function serverSession(
     alpn: n.alpn,
     maxEarlyData: 0,
     peerCertificates: n.peerCertificates ?? [],
+    peerVerified: n.peerVerify?.authorized === true,
   });
 }
 
@@ -93,6 +94,17 @@ export class ServerTickets {
 
   constructor(numTickets: number) {
     this.numTickets = numTickets;
+  }
+
+  /**
+   * After post-handshake authentication: the template names the client's
+   * certificate from now on (its app data kept, as OpenSSL's session copy).
+   */
+  reidentify(peerCertificates: readonly Uint8Array[], peerVerified: boolean): void {
+    const old = this.template;
+    if (!old) return; // made from the connection's (updated) state when first needed
+    this.template = new Session({ ...old, peerCertificates, peerVerified });
+    this.template.setTicketAppData(old.getTicketAppData());
   }
 
   /**

@@ -33,6 +33,7 @@ export function sessionFromTicket(
     alpn: cx.negotiated.alpn,
     maxEarlyData: findExtension(nst.extensions, EarlyDataTicketExt) ?? 0,
     peerCertificates: cx.negotiated.peerCertificates ?? [],
+    peerVerified: cx.negotiated.peerVerify?.authorized === true,
   });
 }
 

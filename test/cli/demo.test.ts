@@ -2,8 +2,9 @@
  * The demo (`npm run demo` runs `node dist/demo.js`): one process, a server
  * and a client on 127.0.0.1; it must show the TLS 1.3 handshake, both key
  * updates with their events, a throughput figure, a TLS 1.2 connection with
- * a full and an abbreviated renegotiation, say plainly what is not built
- * yet, and exit 0.
+ * a full and an abbreviated renegotiation, TLS 1.3 tickets with app data
+ * through a resumption and newSessionTicket(), say plainly what is not
+ * built yet, and exit 0.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installPeerCleanup } from '../helpers/peers.js';
@@ -29,7 +30,7 @@ describe('the demo', () => {
   it.each([
     ['node dist/demo.js', () => [build.demo, []] as const],
     ['puretls demo', () => [build.bin, ['demo']] as const],
-  ])('%s: handshake, data, key updates both ways, TLS 1.2 with renegotiations, not-built-yet lines, exit 0', async (_name, how) => {
+  ])('%s: handshake, data, key updates both ways, TLS 1.2 with renegotiations, tickets with app data, not-built-yet lines, exit 0', async (_name, how) => {
     const [script, args] = how();
     const started = Date.now();
     const r = await runToEnd(script, [...args], { timeoutMs: 30_000 });
@@ -93,13 +94,25 @@ describe('the demo', () => {
     expect(s10).toMatch(/Finished {2}: [0-9a-f]{24} -> [0-9a-f]{24} \(changed\)/);
     expect(s10).toMatch(/client -> server: "data after the abbreviated renegotiation"/);
 
+    // tickets (sans-IO core): app data set by generate, read by decrypt, on the resumed server's session; newSessionTicket()
     const s11 = section(out, 11, 12);
-    expect(s11).toMatch(/== 11\. Not built yet/);
-    expect(s11).toMatch(/ticket controls on the command line \(-num_tickets, typed n\) and post-handshake client authentication: not built yet \(the server issues and accepts tickets\)/);
-    // TLS 1.2 and renegotiation are built: no not-built-yet line names them
-    for (const line of out.split('\n').filter((l) => /not built yet/i.test(l))) {
-      expect(line).not.toMatch(/TLS 1\.2|renegotiat/i);
-    }
-    expect(out).toMatch(/== 12\. Closed: close_notify both ways/);
+    expect(s11).toMatch(/== 11\. TLS 1\.3 session tickets with app data \(sans-IO core/);
+    expect(s11).toMatch(/Full handshake: server getNumTickets\(\) = 2; its generate callback ran 2 times and set app data "user=1001"$/m);
+    expect(s11).toMatch(/client 'session' events: 2 tickets, stored with toBytes\(\) \(\d+ and \d+ bytes;/);
+    expect(s11).toMatch(/^ {5}server decrypt callback: status SUCCESS, app data "user=1001" -> USE_RENEW$/m);
+    expect(s11.match(/server decrypt callback/g)).toHaveLength(1);
+    expect(s11).toMatch(/resumed: client yes, server yes; the resumed server's session has app data "user=1001"$/m);
+    expect(s11).toMatch(/Handshake messages seen by the client: >>> ClientHello, <<< ServerHello, <<< EncryptedExtensions, <<< Finished, >>> Finished, <<< NewSessionTicket$/m);
+    expect(s11).not.toMatch(/Certificate/);
+    expect(s11).toMatch(/tickets after the resumption: 1 \(the decrypt callback said USE_RENEW; USE would send none\)$/m);
+    expect(s11).toMatch(/server newSessionTicket\(\) -> true \(queued\); takeOutgoing\(\) before a write: null \(nothing sent yet\)$/m);
+    expect(s11).toMatch(/server -> client: "data after newSessionTicket\(\)"; the client's tickets on this connection: 1 -> 2$/m);
+
+    const s12 = section(out, 12, 13);
+    expect(s12).toMatch(/== 12\. Not built yet/);
+    expect(s12).toMatch(/^ {3}nothing from the last list: ticket controls on the command line \(-num_tickets, typed n\) and post-handshake client authentication are built now$/m);
+    // TLS 1.2, renegotiation, the ticket controls and post-handshake authentication are built: no line says otherwise
+    expect(out.split('\n').filter((l) => /not built yet/i.test(l))).toEqual(['== 12. Not built yet']);
+    expect(out).toMatch(/== 13\. Closed: close_notify both ways/);
   });
 });

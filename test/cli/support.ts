@@ -7,7 +7,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { spawnPeer, type PeerHandle, type PeerOptions } from '../helpers/peers.js';
+import { spawnPeer, type OutputMark, type PeerHandle, type PeerOptions } from '../helpers/peers.js';
 import { trackTempDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -82,4 +82,31 @@ export function runToEnd(script: string, args: string[], opts: { input?: string;
 
 export function sh(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `puretls s_server -accept 0 -cert C -key K args...` as a long-running peer;
+ * resolves once it listens, with the port from its ACCEPT line.
+ */
+export async function startCliServer(build: CliBuild, cert: { certPath: string; keyPath: string }, args: string[] = []): Promise<{ srv: PeerHandle; port: number }> {
+  const srv = spawnCli(build, ['s_server', '-accept', '0', '-cert', cert.certPath, '-key', cert.keyPath, ...args]);
+  const m = await srv.waitForMatch(/^ACCEPT 127\.0\.0\.1:(\d+)$/m, 15_000);
+  return { srv, port: Number(m[1]) };
+}
+
+let markers = 0;
+/**
+ * Type a marker line into our s_server (for its current connection) and wait
+ * until `read(marker)` resolves, i.e. the client printed or read it: whatever
+ * the server sent before it (tickets included) has arrived by then.
+ */
+export async function settleThrough(srv: PeerHandle, read: (marker: string) => Promise<unknown>): Promise<void> {
+  const marker = `marker-${process.pid}-${++markers}-end`;
+  srv.write(`${marker}\n`);
+  await read(marker);
+}
+
+/** Our s_server's summary line (New / Reused) for a connection after `mark`; printed before stdin lines go to it. */
+export function servedLine(srv: PeerHandle, mark: OutputMark, timeoutMs = 10_000): Promise<string> {
+  return srv.waitFor(/^(New|Reused), TLSv1\.[23], Cipher is \S+$/m, timeoutMs, mark);
 }

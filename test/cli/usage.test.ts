@@ -95,14 +95,6 @@ describe('puretls: bad use', () => {
   });
 });
 
-describe('puretls: not implemented yet, said plainly', () => {
-  it.each([
-    [['s_server', '-num_tickets', '2'], /-num_tickets: session tickets are not implemented yet/],
-  ])('%j', async (args, message) => {
-    await fails(args, message);
-  });
-});
-
 describe('puretls: refused on purpose, said plainly', () => {
   it.each([
     [['s_client', '-legacy_renegotiation'], /^puretls: -legacy_renegotiation: unsafe legacy renegotiation is not supported \(puretls renegotiates only with RFC 5746 secure renegotiation\)$/],

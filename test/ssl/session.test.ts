@@ -62,6 +62,33 @@ describe('Session', () => {
     expect(() => Session.fromBytes('x' as unknown as Uint8Array)).toThrow(TypeError);
   });
 
+  it('keeps the peer verification result (SSL_SESSION_get_verify_result); default false', () => {
+    expect(sample().peerVerified).toBe(false);
+    const v = sample({ peerVerified: true });
+    expect(Session.fromBytes(v.toBytes()).peerVerified).toBe(true);
+    expect(Session.fromBytes(sample().toBytes()).peerVerified).toBe(false);
+  });
+
+  it('the encoding is versioned: version 2 bytes (before peerVerified) still read; versions 0, 1, 4 and 255 are refused by name', () => {
+    const v3 = sample({ peerVerified: true });
+    v3.setTicketAppData(new Uint8Array([1]));
+    const b = v3.toBytes();
+    expect(b[3]).toBe(3);
+    // A version-2 encoding is the same without the peerVerified byte (right after the certificates, before the app data flag).
+    const appTail = 1 + 2 + 1;
+    const v2 = new Uint8Array([...b.subarray(0, b.length - appTail - 1), ...b.subarray(b.length - appTail)]);
+    v2[3] = 2;
+    const old = Session.fromBytes(v2);
+    expect(old.peerVerified).toBe(false);
+    expect(old.getTicketAppData()).toEqual(new Uint8Array([1]));
+    expect(old.peerCertificates).toEqual(v3.peerCertificates);
+    for (const version of [0, 1, 4, 255]) {
+      const other = b.slice();
+      other[3] = version;
+      expect(() => Session.fromBytes(other)).toThrow(new RegExp(`session encoding version ${version} is not supported`));
+    }
+  });
+
   it('caps the lifetime at 7 days and obfuscates the age with ticket_age_add mod 2^32 (RFC 8446 §4.6.1, §4.2.11.1)', () => {
     const s = sample({ lifetimeSeconds: 30 * 24 * 3600, receivedAtMs: 1_000_000 });
     expect(s.lifetimeSeconds).toBe(7 * 24 * 3600);

@@ -277,10 +277,10 @@ describe('Session.toBytes / Session.fromBytes (TLS 1.2)', () => {
     const session = connect(serverCtx(), clientCtx()).cw.sessions[0]!;
     const bytes = session.toBytes();
     const variant = (f: (b: Uint8Array) => Uint8Array) => () => Session.fromBytes(f(bytes.slice()));
-    // "PTS" + encoding version 2: versions 1 and 3 are not this encoding.
-    expect([...bytes.subarray(0, 4)]).toEqual([0x50, 0x54, 0x53, 0x02]);
+    // "PTS" + encoding version 3 (2 is still read, test/ssl/session.test.ts): versions 1 and 4 are not this encoding.
+    expect([...bytes.subarray(0, 4)]).toEqual([0x50, 0x54, 0x53, 0x03]);
     expect(variant((b) => ((b[3] = 1), b))).toThrow(TypeError);
-    expect(variant((b) => ((b[3] = 3), b))).toThrow(TypeError);
+    expect(variant((b) => ((b[3] = 4), b))).toThrow(TypeError);
     expect(variant((b) => ((b[0] = 0x51), b))).toThrow(TypeError);
     expect(variant((b) => b.subarray(0, b.length - 1))).toThrow(TypeError);
     expect(variant((b) => b.subarray(0, 10))).toThrow(TypeError);
