@@ -184,7 +184,7 @@ export async function runDemo(io: CliIo): Promise<void> {
 
     // 12. what is not built yet
     say(`== ${next}. Not built yet`);
-    say('   nothing from the last list: ticket controls on the command line (-num_tickets, typed n) and post-handshake client authentication are built now');
+    say('   0-RTT early data (a server skips what a client sends early, RFC 8446 §4.2.10); recorded transcripts of every control (next)');
     say('');
 
     // 13. close

@@ -71,9 +71,10 @@ export class Session {
   }
 
   /** SSL_SESSION_set1_ticket_appdata: sealed into every ticket made from this session from now on (null: none). */
-  setTicketAppData(data: Uint8Array | null): void {
+  setTicketAppData(data: Uint8Array | null): true {
     if (data !== null && !(data instanceof Uint8Array)) throw new TypeError('setTicketAppData: data must be a Uint8Array or null');
     this.appData = data === null ? null : plain(data).slice();
+    return true;
   }
 
   /** SSL_SESSION_get0_ticket_appdata: null when there is none. */

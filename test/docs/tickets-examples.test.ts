@@ -65,7 +65,9 @@ const readData = (s: Session | undefined): TicketData | null => {
   const raw = s?.getTicketAppData();
   return raw ? (JSON.parse(new TextDecoder().decode(raw)) as TicketData) : null;
 };
-const writeData = (s: Session, d: TicketData): void => s.setTicketAppData(new TextEncoder().encode(JSON.stringify(d)));
+const writeData = (s: Session, d: TicketData): void => {
+  s.setTicketAppData(new TextEncoder().encode(JSON.stringify(d)));
+};
 
 function appDataServerContext(): TlsContext {
   const serverCtx = new TlsContext({ certificate });

@@ -93,7 +93,7 @@ describe('verifyClientPostHandshake (SSL_verify_client_post_handshake)', () => {
     expect(b.sent.server).toEqual([H.certificate_request]);
   });
 
-  it("the client's certificate becomes the server's peer identity, the event fires, and getNumTickets() new tickets carry it", () => {
+  it('"Tickets are also issued on receipt of a post-handshake certificate from the client ... These new tickets will be associated with the updated client identity (i.e. including their certificate and verification status)": the event fires, getNumTickets() tickets carry the chain and peerVerified', () => {
     const s = setup({ requestCert: false });
     expect(s.server.peerCertificates).toEqual([]);
     s.server.setNumTickets(3);
