@@ -4,7 +4,7 @@
  * for byte. Files live in test/vectors/go-crypto-tls-testdata
  * (BSD licence: LICENSE.go beside them).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ContentType, HandshakeType } from '../../src/common/constants.js';
 import {
@@ -26,20 +26,9 @@ import {
   type HandshakeBody,
   type HandshakeMessage,
 } from '../../src/messages/index.js';
+import { flows } from '../vectors/go-support.js';
 
 const DIR = new URL('../vectors/go-crypto-tls-testdata/', import.meta.url);
-
-/** The flows of a Go testdata file: hexdump blocks under ">>> Flow N (client to server)". */
-function flows(name: string): { fromClient: boolean; data: Uint8Array }[] {
-  const out: { fromClient: boolean; bytes: number[] }[] = [];
-  for (const line of readFileSync(new URL(name, DIR), 'latin1').split('\n')) {
-    const head = /^>>> Flow \d+ \((client|server) to/.exec(line);
-    if (head) out.push({ fromClient: head[1] === 'client', bytes: [] });
-    const row = /^[0-9a-f]{8}  ([0-9a-f ]+?)\s*\|/.exec(line);
-    if (row) out.at(-1)!.bytes.push(...row[1]!.trim().split(/\s+/).map((h) => parseInt(h, 16)));
-  }
-  return out.map((f) => ({ fromClient: f.fromClient, data: Uint8Array.from(f.bytes) }));
-}
 
 /**
  * The plaintext handshake messages each side sent: type-22 records before that
