@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
-const index = { index: 'src/index.ts' };
+const index = { index: 'src/index.ts', testing: 'src/testing/index.ts' };
 const common: Options = { sourcemap: true, target: 'node20', platform: 'node', clean: false };
 
 /**

@@ -179,11 +179,13 @@ export class Engine implements HandshakeContext, InboundSink {
 
   sendChangeCipherSpec(): void {
     this.outbox.changeCipherSpec();
+    this.raise('changeCipherSpec', { direction: 'sent' });
   }
 
   changeCipherSpec12(next: SendProtection): void {
     this.outbox.changeCipherSpec12(next);
     this.applyFragmentLimit();
+    this.raise('changeCipherSpec', { direction: 'sent' });
   }
 
   get previous(): Readonly<Negotiated> | undefined {
@@ -302,6 +304,7 @@ export class Engine implements HandshakeContext, InboundSink {
   }
 
   changeCipherSpec(): void {
+    this.raise('changeCipherSpec', { direction: 'received' });
     // TLS 1.2: a protocol message, expected by exactly one state of each handshake.
     if (this.state?.changeCipherSpec) {
       this.state = this.state.changeCipherSpec(this);

@@ -36,6 +36,8 @@ export type ConnectionEvents = {
   close: void;
   /** A handshake message went out or came in. */
   message: MessageEvent;
+  /** A ChangeCipherSpec record went out or came in (TLS 1.2's, or TLS 1.3's middlebox-compatibility one). */
+  changeCipherSpec: { readonly direction: 'sent' | 'received' };
   /** A NewSessionTicket arrived (client). */
   ticket: HandshakeMessage;
   /** Client: a resumable session, made from a NewSessionTicket (TLS 1.3) or at the end of a full handshake (TLS 1.2). */

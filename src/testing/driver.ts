@@ -6,7 +6,6 @@
  * (one flow). A TlsError from a step is an event, not an exception.
  */
 import { concat } from '../common/bytes.js';
-import { ContentType } from '../common/constants.js';
 import { AlertDescription, TlsError, alertName } from '../common/errors.js';
 import { handshakeName } from '../messages/handshake.js';
 import type { Connection } from '../ssl/connection.js';
@@ -36,13 +35,12 @@ export function applyAction(conn: Connection, a: TranscriptAction): void {
   }
 }
 
-/** A plaintext ChangeCipherSpec record in a flow is worth a comment (the events do not show it). */
-function ccsNotes(data: Uint8Array): string[] {
-  const out: string[] = [];
-  for (let at = 0; at + 5 <= data.length; at += 5 + ((data[at + 3]! << 8) | data[at + 4]!)) {
-    if (data[at] === ContentType.change_cipher_spec) out.push('ChangeCipherSpec');
-  }
-  return out;
+/**
+ * A TlsError, also one from another copy of the library (the CommonJS
+ * builds of 'puretls' and 'puretls/testing' are separate bundles).
+ */
+function isTlsError(e: unknown): e is TlsError {
+  return e instanceof TlsError || (e instanceof Error && e.name === 'TlsError' && typeof (e as { code?: unknown }).code === 'string');
 }
 
 export class TranscriptDriver {
@@ -63,6 +61,7 @@ export class TranscriptDriver {
       (a.sent ? this.alerts.sent : this.alerts.received).push(name);
       (a.sent ? this.sent : this.received).push(`alert ${name}`);
     });
+    conn.on('changeCipherSpec', (c) => (c.direction === 'sent' ? this.sent : this.received).push('ChangeCipherSpec'));
     conn.on('handshake', () => void this.count.handshakes++);
     conn.on('keyUpdate', (k) => void (k.direction === 'sent' ? this.count.keyUpdatesSent++ : this.count.keyUpdatesReceived++));
     conn.on('newSession', () => void this.count.ticketsIssued++);
@@ -82,7 +81,6 @@ export class TranscriptDriver {
   peer(data: Uint8Array): Uint8Array | null {
     const notes: string[] = [];
     this.events.push({ kind: 'flow', from: 'peer', data, notes });
-    notes.push(...ccsNotes(data));
     this.guard(() => {
       try {
         this.conn.receive(data);
@@ -110,7 +108,7 @@ export class TranscriptDriver {
     const notes = this.sent.splice(0);
     if (this.wrote > 0) notes.push(`application data (${this.wrote} bytes)`);
     this.wrote = 0;
-    this.events.push({ kind: 'flow', from: 'us', data, notes: [...ccsNotes(data), ...notes] });
+    this.events.push({ kind: 'flow', from: 'us', data, notes });
     return data;
   }
 
@@ -138,7 +136,7 @@ export class TranscriptDriver {
     try {
       fn();
     } catch (e) {
-      if (!(e instanceof TlsError)) throw e;
+      if (!isTlsError(e)) throw e;
       this.events.push({ kind: 'error', code: e.code, alert: e.alert ?? AlertDescription.internal_error });
     }
   }

@@ -114,12 +114,45 @@ describe("require('puretls') and import 'puretls'", () => {
     });
   });
 
+  it.each(['mjs', 'cjs'] as const)("'puretls/testing' (%s) replays a recorded transcript through the built package", async (ext) => {
+    copyFileSync(join(ROOT, 'test', 'transcripts', 'tls13-client-keyupdate-requested.txt'), join(dir, 'transcript.txt'));
+    copyFileSync(join(ROOT, 'test', 'transcripts', 'certs', 'ecdsa.crt'), join(dir, 'ecdsa.crt'));
+    const body = `
+      const text = readFileSync('transcript.txt', 'utf8');
+      const ca = m.decodePem(readFileSync('ecdsa.crt', 'latin1'))[0].der;
+      const report = t.replayTranscript(text, (setup) =>
+        new m.Connection(new m.TlsContext({ provider: setup.provider, verifier: new m.DefaultVerifier({ ca: [ca] }) }), 'client', { serverName: 'localhost' }));
+      let mismatch = '';
+      try {
+        t.replayTranscript(text, (setup) => new m.Connection(new m.TlsContext({ provider: setup.provider, alpnProtocols: ['h2'] }), 'client', { serverName: 'localhost' }));
+      } catch (e) {
+        mismatch = e.name + ': ' + /now sends extension (\\S+)/.exec(e.message)?.[1];
+      }
+      console.log(JSON.stringify({ flows: report.ourFlows, keyUpdates: report.finals[0].keyUpdates, mismatch }));`;
+    const src =
+      ext === 'mjs'
+        ? `import { readFileSync } from 'node:fs';\nimport * as m from 'puretls';\nimport * as t from 'puretls/testing';\n${body}`
+        : `const { readFileSync } = require('node:fs');\nconst m = require('puretls');\nconst t = require('puretls/testing');\n${body}`;
+    writeFileSync(join(dir, `replay.${ext}`), src);
+    const r = await runToEnd(join(dir, `replay.${ext}`), [], { cwd: dir, timeoutMs: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { flows: number; keyUpdates: unknown; mismatch: string };
+    expect(out.flows).toBeGreaterThan(3);
+    expect(out.keyUpdates).toEqual({ sent: 1, received: 1 });
+    expect(out.mismatch).toBe('TranscriptMismatchError: application_layer_protocol_negotiation');
+  });
+
   it('the declarations type-check from a CommonJS and an ESM consumer (node16 resolution)', async () => {
     const use = `const ctx = new TlsContext({ alpnProtocols: ['h2'] });
       const s: TlsSocket = connect({ port: 1, ciphers: 'TLS_AES_128_GCM_SHA256', sigalgs: 'ECDSA+SHA256' });
       export const ok: [TlsContext, TlsSocket, typeof createServer] = [ctx, s, createServer];`;
-    writeFileSync(join(dir, 'use.cts'), `import puretls = require('puretls');\nconst { TlsContext, connect, createServer } = puretls;\ntype TlsContext = puretls.TlsContext;\ntype TlsSocket = puretls.TlsSocket;\n${use}\n`);
-    writeFileSync(join(dir, 'use.mts'), `import { TlsContext, TlsSocket, connect, createServer } from 'puretls';\n${use}\n`);
+    const replay = `export const replay: (t: string, f: ConnectionFactory) => ReplayReport = replayTranscript;`;
+    writeFileSync(
+      join(dir, 'use.cts'),
+      `import puretls = require('puretls');\nimport testing = require('puretls/testing');\nconst { TlsContext, connect, createServer } = puretls;\nconst { replayTranscript } = testing;\ntype TlsContext = puretls.TlsContext;\ntype TlsSocket = puretls.TlsSocket;\ntype ConnectionFactory = testing.ConnectionFactory;\ntype ReplayReport = testing.ReplayReport;\n${use}\n${replay}\n`,
+    );
+    writeFileSync(join(dir, 'use.mts'), `import { TlsContext, TlsSocket, connect, createServer } from 'puretls';\nimport { replayTranscript, type ConnectionFactory, type ReplayReport } from 'puretls/testing';\n${use}\n${replay}\n`);
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     await run(tsc, ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', 'use.cts', 'use.mts'], dir);
   });

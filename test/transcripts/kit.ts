@@ -83,6 +83,15 @@ export type Step =
   /** Wait until the TCP connection is closed by the peer (or after close_notify both ways). */
   | { readonly closed: true };
 
+export interface NodeServerOptions {
+  readonly cert: CertName;
+  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  readonly maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  readonly ALPNProtocols?: readonly string[];
+  /** Client certificates: ask, trusting this certificate. */
+  readonly requestCertFrom?: CertName;
+}
+
 export interface Scenario {
   readonly name: string;
   readonly description: string;
@@ -93,9 +102,24 @@ export interface Scenario {
    * `connections` times), or a client per connection (openssl s_client args,
    * given the connection index and a scratch directory for -sess_out / -sess_in).
    */
-  readonly peer: { readonly server: readonly string[] } | { readonly client: (index: number, scratch: string) => readonly string[] };
+  readonly peer:
+    | { readonly server: readonly string[] }
+    | { readonly client: (index: number, scratch: string) => readonly string[] }
+    /** gnutls-cli per connection (args before the host; -p PORT and "localhost" are added). */
+    | { readonly gnutlsClient: (index: number, scratch: string) => readonly string[] }
+    /**
+     * node:tls in this process: a server with these options that answers each
+     * line with "node: <line>" (no typed commands, no peer output to wait for).
+     */
+    | { readonly nodeServer: NodeServerOptions };
   readonly connections?: number;
   readonly factory: ConnectionFactory;
+  /**
+   * The recorder changes the peer's bytes before our side gets them (what a
+   * real peer will not send, such as a bad Finished): given our connection at
+   * its start, returns the transform. The transcript holds what we received.
+   */
+  readonly tamperPeer?: { readonly how: string; readonly make: (conn: Connection) => (data: Uint8Array) => Uint8Array };
   /** The steps of connection `index`. */
   readonly steps: (index: number) => readonly Step[];
   /** What the recording must show (checked when recording and on every replay). */

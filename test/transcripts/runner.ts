@@ -7,11 +7,16 @@ import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import { once } from 'node:events';
 import { TranscriptRecorder, type FinalState, type TranscriptDriver, type TranscriptHeader } from '../../src/testing/index.js';
-import { runOpensslClient, startOpensslServer, type OutputMark, type PeerHandle } from '../helpers/peers.js';
+import { runOpensslClient, spawnPeer, startOpensslServer, type OutputMark, type PeerHandle } from '../helpers/peers.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { CERT_DIR, TRANSCRIPT_CLOCK_MS, type Scenario, type Step } from './kit.js';
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
+import { CERT_DIR, TRANSCRIPT_CLOCK_MS, certPath, keyPath, type NodeServerOptions, type Scenario, type Step } from './kit.js';
 
 const WAIT_MS = 10_000;
+
+/** A stand-in for peers that print nothing (node:tls in this process). */
+const NO_OUTPUT = { mark: () => ({ stdout: 0, stderr: 0 }), output: () => '' } as unknown as PeerHandle;
 
 function describeStep(s: Step): string {
   if ('act' in s) return s.act.name === 'write' ? `write ${JSON.stringify(new TextDecoder().decode(s.act.data))}` : s.act.name + ('type' in s.act ? ` ${s.act.type}` : '') + ('n' in s.act ? ` ${s.act.n}` : '');
@@ -42,14 +47,24 @@ const sanitize = (args: readonly string[], scratch: string): string =>
 /** Record `scenario` against its real peer; returns the transcript's text. */
 export async function recordScenario(scenario: Scenario): Promise<string> {
   const scratch = makeTempDir('transcript-');
-  const version = execFileSync('openssl', ['version']).toString().trim();
+  const version =
+    'nodeServer' in scenario.peer
+      ? `node ${process.version} (OpenSSL ${process.versions.openssl})`
+      : 'gnutlsClient' in scenario.peer
+      ? execFileSync('gnutls-cli', ['--version']).toString().split('\n')[0]!.trim()
+      : execFileSync('openssl', ['version']).toString().trim();
   const connections = scenario.connections ?? 1;
   let peerLine = '';
   const steps: string[] = [];
   for (let i = 0; i < connections; i++) steps.push(`connection ${i + 1}: ${scenario.steps(i).map(describeStep).join('; ')}`);
   const fields: Array<[string, string]> = [['description', scenario.description]];
+  if (scenario.tamperPeer) fields.push(['tampered', `the recorder changed the peer's bytes: ${scenario.tamperPeer.how}`]);
   let server: PeerHandle | null = null;
-  if ('server' in scenario.peer) {
+  let node: NodePeer | null = null;
+  if ('nodeServer' in scenario.peer) {
+    node = await startNodeServer(scenario.peer.nodeServer);
+    peerLine = `node:tls server (${process.version}) ${JSON.stringify(scenario.peer.nodeServer)}, answering each line with "node: <line>"`;
+  } else if ('server' in scenario.peer) {
     server = await startOpensslServer([...scenario.peer.server], { name: 'openssl s_server' });
     peerLine = `openssl s_server -accept 127.0.0.1:PORT ${sanitize(scenario.peer.server, scratch)}`;
   }
@@ -59,27 +74,37 @@ export async function recordScenario(scenario: Scenario): Promise<string> {
   try {
     for (let i = 0; i < connections; i++) {
       const driver = recorder.connection();
-      let peer: PeerHandle;
+      let peer: PeerHandle | null;
       let sock: net.Socket;
-      if (server) {
+      if (node) {
+        peer = null;
+        sock = net.connect(node.port, '127.0.0.1');
+        await once(sock, 'connect');
+      } else if (server) {
         peer = server;
         sock = net.connect(server.port, '127.0.0.1');
         await once(sock, 'connect');
       } else {
-        const peerSpec = scenario.peer as { client: (index: number, scratch: string) => readonly string[] };
-        const args = peerSpec.client(i, scratch);
         const listener = net.createServer();
         listener.listen(0, '127.0.0.1');
         await once(listener, 'listening');
         const port = (listener.address() as net.AddressInfo).port;
-        peer = runOpensslClient([...args], undefined, { port, name: 'openssl s_client' });
+        if ('gnutlsClient' in scenario.peer) {
+          const args = scenario.peer.gnutlsClient(i, scratch);
+          peer = spawnPeer('gnutls-cli', ['-p', String(port), ...args, 'localhost'], { name: 'gnutls-cli' });
+          peerLine += `${peerLine ? ' / ' : ''}gnutls-cli -p PORT ${sanitize(args, scratch)} localhost`;
+        } else {
+          const args = (scenario.peer as { client: (index: number, scratch: string) => readonly string[] }).client(i, scratch);
+          peer = runOpensslClient([...args], undefined, { port, name: 'openssl s_client' });
+          peerLine += `${peerLine ? ' / ' : ''}openssl s_client -connect 127.0.0.1:PORT ${sanitize(args, scratch)}`;
+        }
         peers.push(peer);
-        peerLine += `${peerLine ? ' / ' : ''}openssl s_client -connect 127.0.0.1:PORT ${sanitize(args, scratch)}`;
-        [sock] = (await Promise.race([once(listener, 'connection'), peer.waitForExit(WAIT_MS).then(() => Promise.reject(new Error(`s_client exited:\n${peer.output()}`)))])) as [net.Socket];
+        const client = peer;
+        [sock] = (await Promise.race([once(listener, 'connection'), client.waitForExit(WAIT_MS).then(() => Promise.reject(new Error(`the peer exited:\n${client.output()}`)))])) as [net.Socket];
         listener.close();
       }
-      await runConnection(driver, sock, peer, scenario.steps(i));
-      if (!server) await peer.stop();
+      await runConnection(driver, sock, peer, scenario.steps(i), scenario.tamperPeer?.make(driver.conn));
+      if (peer && !server) await peer.stop();
     }
     fields.push(['peer', peerLine], ['peer-version', version], ['peer-deterministic', 'no (the peer draws its own randomness: re-recording changes its flows and ours after them; the replay asserts only our side)']);
     fields.push(['steps', steps.join(' | ')]);
@@ -88,10 +113,60 @@ export async function recordScenario(scenario: Scenario): Promise<string> {
     return recorder.toString();
   } finally {
     for (const p of peers) await p.stop();
+    node?.close();
   }
 }
 
-async function runConnection(driver: TranscriptDriver, sock: net.Socket, peer: PeerHandle, steps: readonly Step[]): Promise<void> {
+interface NodePeer {
+  readonly port: number;
+  close(): void;
+}
+
+async function startNodeServer(o: NodeServerOptions): Promise<NodePeer> {
+  const server = tls.createServer(
+    {
+      cert: readFileSync(certPath(o.cert)),
+      key: readFileSync(keyPath(o.cert)),
+      ...(o.minVersion ? { minVersion: o.minVersion } : {}),
+      ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
+      ...(o.ALPNProtocols ? { ALPNProtocols: [...o.ALPNProtocols] } : {}),
+      ...(o.requestCertFrom ? { requestCert: true, rejectUnauthorized: true, ca: readFileSync(certPath(o.requestCertFrom)) } : {}),
+    },
+    (s) => {
+      let buf = '';
+      s.on('data', (d: Buffer) => {
+        buf += d.toString('latin1');
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          s.write(`node: ${buf.slice(0, nl + 1)}`);
+          buf = buf.slice(nl + 1);
+        }
+      });
+      s.on('error', () => s.destroy());
+    },
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (c: net.Socket) => sockets.add(c));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      for (const c of sockets) c.destroy();
+      server.close();
+    },
+  };
+}
+
+async function runConnection(
+  driver: TranscriptDriver,
+  sock: net.Socket,
+  peerOrNull: PeerHandle | null,
+  steps: readonly Step[],
+  tamper: (data: Uint8Array) => Uint8Array = (d) => d,
+): Promise<void> {
+  const needsPeer = steps.some((s) => 'type' in s || 'peerSays' in s);
+  if (needsPeer && !peerOrNull) throw new Error('a node:tls peer takes no typed commands and prints nothing: use read / until steps');
+  const peer = peerOrNull ?? NO_OUTPUT;
   let closed = false;
   let read = '';
   const send = (out: Uint8Array | null): void => {
@@ -101,7 +176,7 @@ async function runConnection(driver: TranscriptDriver, sock: net.Socket, peer: P
     read = driver.events.filter((e) => e.kind === 'data').map((e) => new TextDecoder().decode((e as { data: Uint8Array }).data)).join('');
     return read;
   };
-  sock.on('data', (b: Buffer) => send(driver.peer(Uint8Array.from(b))));
+  sock.on('data', (b: Buffer) => send(driver.peer(tamper(Uint8Array.from(b)))));
   sock.on('close', () => (closed = true));
   sock.on('error', () => (closed = true));
   let mark: OutputMark = peer.mark();

@@ -107,6 +107,38 @@ export function splitRecords(data: Uint8Array): { records: RawRecord[]; trailing
   return { records, trailing: data.subarray(at) };
 }
 
+export interface FramedRecord {
+  readonly from: Side;
+  readonly flow: number;
+  readonly record: RawRecord;
+  /**
+   * AEAD-protected by the recording's own rules: TLS 1.3 application_data
+   * records; in TLS 1.2 everything a side sends after its ChangeCipherSpec.
+   */
+  readonly ciphertext: boolean;
+}
+
+/** Every record of a recording in order, and the bytes left over after each flow's last whole record. */
+export function frameFile(name: string, input: readonly Flow[] = flows(name)): { records: FramedRecord[]; trailing: number[] } {
+  const tls13 = name.includes('TLSv13');
+  const afterCcs: Record<Side, boolean> = { client: false, server: false };
+  const records: FramedRecord[] = [];
+  const trailing: number[] = [];
+  input.forEach((f, flow) => {
+    const from: Side = f.fromClient ? 'client' : 'server';
+    const split = splitRecords(f.data);
+    trailing.push(split.trailing.length);
+    for (const record of split.records) {
+      const ciphertext = tls13 ? record.type === ContentType.application_data : afterCcs[from];
+      // TLS 1.2: a ChangeCipherSpec switches its sender's direction (and a
+      // renegotiation's CCS, itself protected, keeps it switched).
+      if (!tls13 && record.type === ContentType.change_cipher_spec) afterCcs[from] = true;
+      records.push({ from, flow, record, ciphertext });
+    }
+  });
+  return { records, trailing };
+}
+
 // ---- Go's deterministic secrets ------------------------------------------------------
 
 const NIST = new Set<number>([NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1]);
@@ -201,6 +233,8 @@ export interface ReplayReport {
   readonly applicationData: Record<Side, number>;
   readonly alerts: { from: Side; level: number; description: number; encrypted: boolean }[];
   readonly keyUpdates: Side[];
+  /** Records opened in each direction under a key reached by KeyUpdate ratchets. */
+  readonly openedAfterKeyUpdate: Record<Side, number>;
 }
 
 interface Direction {
@@ -277,14 +311,17 @@ class Replayer {
       applicationData: { client: 0, server: 0 },
       alerts: [],
       keyUpdates: [],
+      openedAfterKeyUpdate: { client: 0, server: 0 },
     };
   }
 
-  record(from: Side, rec: RawRecord): void {
+  /** One record; `ciphertext` is frameFile's verdict, which must agree with our protection state. */
+  record(from: Side, rec: RawRecord, ciphertext: boolean): void {
     const dir = this.dirs[from];
     const tls13 = this.report.version === '1.3';
     // TLS 1.3 compatibility ChangeCipherSpec (RFC 8446 §5): plaintext, one byte 1, never protected.
     const isProtected = tls13 ? rec.type === ContentType.application_data : dir.recv.encrypted || dir.opaque;
+    expect(isProtected, `${from} record protection state`).toBe(ciphertext);
     if (isProtected) this.report.protectedRecords++;
     let type: number;
     let data: Uint8Array;
@@ -293,6 +330,7 @@ class Replayer {
       expect(dir.recv.encrypted, `${from} sent a protected record before its keys`).toBe(true);
       ({ type, data } = dir.recv.open(rec));
       this.report.recordsOpened++;
+      if (this.report.keyUpdates.includes(from)) this.report.openedAfterKeyUpdate[from]++;
     } else if (dir.recv.encrypted) {
       // TLS 1.3 only: the compatibility CCS goes around the record protection.
       expect(rec.type, 'plaintext record under TLS 1.3 keys').toBe(ContentType.change_cipher_spec);
@@ -613,11 +651,11 @@ class Replayer {
     const dir = this.dirs[from];
     const hs = this.hs12;
     if (hs === null) throw new Error('ChangeCipherSpec before ClientHello');
-    if (!hs.clientKeyExchange) {
+    if (!hs.clientKeyExchange && !hs.report.resumed) {
       hs.report.resumed = true;
       const ticket = findExtension(hs.clientHello.extensions, SessionTicketExt);
       this.stop(
-        `abbreviated handshake: ${from} ChangeCipherSpec with no key exchange, resuming ${
+        `abbreviated handshake: ChangeCipherSpec with no key exchange, resuming ${
           ticket !== undefined && ticket.length > 0 ? `the ${ticket.length}-byte session ticket` : 'a session ID'
         } from an earlier run of Go; its master secret is not in the file`,
       );
@@ -646,13 +684,14 @@ function newReport(): HandshakeReport {
   };
 }
 
-/** Replay a recording: every flow, every record, in order. */
-export function replay(name: string): ReplayReport {
+/**
+ * Replay a recording: every flow, every record, in order. `input` replaces
+ * the file's flows (to show that a tampered copy is refused).
+ */
+export function replay(name: string, input: readonly Flow[] = flows(name)): ReplayReport {
   const r = new Replayer(name);
-  for (const flow of flows(name)) {
-    const { records, trailing } = splitRecords(flow.data);
-    if (trailing.length !== 0) throw new Error(`${trailing.length} trailing bytes in a flow`);
-    for (const rec of records) r.record(flow.fromClient ? 'client' : 'server', rec);
-  }
+  const { records, trailing } = frameFile(name, input);
+  if (trailing.some((n) => n !== 0)) throw new Error('trailing bytes after the last record of a flow');
+  for (const { from, record, ciphertext } of records) r.record(from, record, ciphertext);
   return r.report;
 }
