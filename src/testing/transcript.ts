@@ -226,7 +226,8 @@ export function parseTranscript(text: string): Transcript {
     if (line.startsWith('@ ')) current.events.push({ kind: 'action', action: textToAction(line.slice(2), n) });
     else if (line.startsWith('< ')) current.events.push({ kind: 'data', data: textToData(line.slice(2), n) });
     else if (line.startsWith('! ')) {
-      const m = /^! (ERR_[A-Z0-9_]+) (\d+)$/.exec(line);
+      // TlsError codes: ERR_TLS_… and certificate verification codes (DEPTH_ZERO_SELF_SIGNED_CERT, …).
+      const m = /^! ([A-Z][A-Z0-9_]*) (\d+)$/.exec(line);
       if (!m) throw new TranscriptFormatError(n, 'expected "! CODE ALERT"');
       current.events.push({ kind: 'error', code: m[1]!, alert: Number(m[2]) });
     } else if (line.startsWith('final: ')) {

@@ -118,3 +118,13 @@ describe('transcripts', () => {
     expect(() => parseTranscript(text.replace(/^00000010 .*$/m, ''))).toThrow(/a hexdump line out of place/);
   });
 });
+
+describe('error events', () => {
+  it('a certificate verification code (no ERR_ prefix) is read back', () => {
+    const text = record();
+    const withError = text.replace(/^@ close$/m, '! DEPTH_ZERO_SELF_SIGNED_CERT 48\n@ close');
+    const t = parseTranscript(withError);
+    expect(t.connections[0]!.events.some((e) => e.kind === 'error' && e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' && e.alert === 48)).toBe(true);
+    expect(formatTranscript(t)).toBe(withError);
+  });
+});
