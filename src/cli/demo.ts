@@ -184,7 +184,7 @@ export async function runDemo(io: CliIo): Promise<void> {
 
     // 12. what is not built yet
     say(`== ${next}. Not built yet`);
-    say('   0-RTT early data (a server skips what a client sends early, RFC 8446 §4.2.10); recorded transcripts of every control (next)');
+    say('   0-RTT early data (a server skips what a client sends early, RFC 8446 §4.2.10); the rest of node:tls\'s TLSSocket / Server surface (next)');
     say('');
 
     // 13. close
