@@ -99,6 +99,15 @@ describe('our client against openssl s_server, "c" typed (SSL_verify_client_post
     await within(p.handshake, T, () => show(srv));
     p.send('hello\n');
     await srv.waitFor('hello', T);
+    // s_server's two tickets after the handshake first (they may still be in flight).
+    await within(
+      new Promise<void>((resolve) => {
+        const check = (): void => void (sessions.length >= 2 ? resolve() : setTimeout(check, 5));
+        check();
+      }),
+      T,
+      () => `the handshake's tickets; got ${sessions.length}${show(srv)}`,
+    );
     const before = sessions.length;
     const mark = srv.mark();
     srv.write('c\n');
