@@ -1,17 +1,27 @@
 import { rmSync } from 'node:fs';
 import { defineConfig, type Options } from 'tsup';
 
-const index = { index: 'src/index.ts', testing: 'src/testing/index.ts' };
+/** The package's entry points (package.json "exports"): the library, puretls/testing and the wiring modules. */
+const index = {
+  index: 'src/index.ts',
+  testing: 'src/testing/index.ts',
+  https: 'src/node/https.ts',
+  http2: 'src/node/http2.ts',
+  undici: 'src/node/undici.ts',
+};
 const common: Options = { sourcemap: true, target: 'node20', platform: 'node', clean: false };
 
 /**
  * Two builds from the same sources:
- * - ESM: the library (dist/index.js, index.d.ts) and the CLI and demo (ESM
- *   only: demo.ts uses import.meta.url), sharing chunks;
- * - CommonJS: the library alone (dist/index.cjs, index.d.cts), for
- *   `require('puretls')`. The @noble packages are ESM-only, so they are
- *   bundled into it: it then loads on every Node 20 (require() of ES modules
- *   is only unflagged from 20.19).
+ * - ESM: the library (dist/index.js, index.d.ts; testing, https, http2,
+ *   undici likewise) and the CLI and demo (ESM only: demo.ts uses
+ *   import.meta.url), sharing chunks (one TlsSocket class for all entries);
+ * - CommonJS: the library entries (dist/index.cjs, index.d.cts, ...), for
+ *   `require('puretls')` and `require('puretls/https')`: each a bundle of
+ *   its own (no splitting in CommonJS), so a TlsSocket from puretls/https
+ *   is not `instanceof` the TlsSocket of require('puretls'). The @noble
+ *   packages are ESM-only, so they are bundled into each: they then load on
+ *   every Node 20 (require() of ES modules is only unflagged from 20.19).
  * tsup runs the two at once, so neither may `clean` (it would delete the
  * other's files, .d.ts included): the output folder is emptied here, once.
  */

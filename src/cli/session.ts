@@ -88,7 +88,7 @@ export interface CliSocket extends Duplex {
   getCipher(): { name: string; standardName?: string; version: string } | undefined;
   readonly alpnProtocol: string | false | null | undefined;
   readonly authorized: boolean;
-  readonly authorizationError?: Error | string;
+  readonly authorizationError?: Error | string | null;
   isSessionReused(): boolean;
   /** Our / the peer's latest Finished verify_data. */
   getFinished(): Buffer | undefined;

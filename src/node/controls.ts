@@ -3,17 +3,14 @@
  * loop of their own: exporters, Finished values, key updates, max fragment,
  * and the transport's addresses and socket options.
  */
-import net from 'node:net';
 import { Duplex } from 'node:stream';
 import type { KeyUpdateType } from '../common/constants.js';
 import { TlsError } from '../common/errors.js';
 import type { Session } from '../session/session.js';
 import type { Connection } from '../ssl/connection.js';
-import { parseCertificate } from '../x509/certificate.js';
-import type { DefaultVerifyResult } from '../x509/default-verifier.js';
-import { ephemeralKeyInfo, type EphemeralKeyInfo } from './algorithms.js';
-import { codedError } from './options.js';
-import { toPeerCertificate, type IdentityFailure, type PeerCertificate } from './secure-context.js';
+import { codedError, received } from './options.js';
+import { sniFromServer } from './node-errors.js';
+import type { IdentityFailure } from './secure-context.js';
 import {
   checkRenegotiateArgs,
   nextVerification,
@@ -41,8 +38,8 @@ export abstract class SocketControls extends Duplex {
   readonly encrypted = true;
   /** The peer's certificate verified (and, client side, matched the name). */
   authorized = false;
-  /** Why not: a code such as 'ERR_TLS_CERT_ALTNAME_INVALID' or 'UNABLE_TO_GET_ISSUER_CERT'. */
-  authorizationError: string | undefined = undefined;
+  /** Why not: a code such as 'ERR_TLS_CERT_ALTNAME_INVALID' or 'UNABLE_TO_GET_ISSUER_CERT'; null when authorized or nothing was verified (node's value). */
+  authorizationError: string | null = null;
   /** The negotiated ALPN protocol; false when none; null before the handshake. */
   alpnProtocol: string | false | null = null;
   /** Server: the SNI the client sent (false when none). Client: the SNI we sent. */
@@ -72,7 +69,6 @@ export abstract class SocketControls extends Duplex {
   protected abstract flush(cb?: Callback): void;
   protected abstract fail(err: Error): void;
   private maxFragment: number | undefined;
-  private timeoutForwarded = false;
 
   /**
    * The sans-IO Connection under this socket, for its events ('message',
@@ -147,30 +143,7 @@ export abstract class SocketControls extends Duplex {
     }
   }
 
-  // ---- node:tls accessors -------------------------------------------------------
-
-  /** 'TLSv1.3' once connected, else null. */
-  getProtocol(): string | null {
-    return this.established ? (this.conn?.protocol ?? null) : null;
-  }
-
-  /** { name: OpenSSL name, standardName: IANA name, version }. */
-  getCipher(): { name: string; standardName: string; version: string } | undefined {
-    const s = this.conn?.cipherSuite;
-    if (!s || !this.established) return undefined;
-    return { name: s.opensslName, standardName: s.name, version: this.conn!.protocol ?? 'TLSv1.3' };
-  }
-
-  /** node's getPeerCertificate: {} when none; `detailed` links issuerCertificate along the chain. */
-  getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
-    const conn = this.conn;
-    const ders = conn?.peerCertificates ?? [];
-    if (!conn || ders.length === 0) return {};
-    const v = conn.peerVerification as Partial<DefaultVerifyResult> | null;
-    if (v && typeof v.peerCertificate === 'function') return toPeerCertificate(v.peerCertificate(), detailed);
-    const [leaf, ...rest] = ders.map((d) => parseCertificate(d));
-    return toPeerCertificate(leaf!.toDetailed(rest), detailed);
-  }
+  // ---- node:tls controls -----------------------------------------------------
 
   /** RFC 8446 §7.5 exporter, as node's exportKeyingMaterial(length, label[, context]). */
   exportKeyingMaterial(length: number, label: string, context?: ArrayBufferView): Buffer {
@@ -200,52 +173,54 @@ export abstract class SocketControls extends Duplex {
     if (this.maxFragment !== undefined) this.conn?.setMaxSendFragment(this.maxFragment);
   }
 
-  /** Our Finished verify_data, once sent. */
-  getFinished(): Buffer | undefined {
-    const f = this.conn?.negotiated.finished;
-    return f ? Buffer.from(f) : undefined;
+  /**
+   * node's setServername(name), client only: the SNI to send. It takes
+   * effect when called before the handshake starts (right after connect()
+   * or new TlsSocket(), before the transport connects or the next tick);
+   * later, as node's, it changes nothing. Unlike node, the name is also the
+   * one the server certificate is checked against (node keeps checking
+   * `servername || host`).
+   * @throws {TypeError} ERR_INVALID_ARG_TYPE when name is not a string
+   * @throws {Error} ERR_TLS_SNI_FROM_SERVER on a server socket
+   */
+  setServername(name: string): void {
+    if (typeof name !== 'string') {
+      throw codedError(new TypeError(`The "name" argument must be of type string. Received ${received(name)}`), 'ERR_INVALID_ARG_TYPE');
+    }
+    if (this.setup.role === 'server') throw sniFromServer();
+    this.renameServer(name);
   }
 
-  /** The peer's Finished verify_data, once received. */
-  getPeerFinished(): Buffer | undefined {
-    const f = this.conn?.negotiated.peerFinished;
-    return f ? Buffer.from(f) : undefined;
-  }
+  /** Client: use `name` as the server name if the handshake has not started. */
+  protected abstract renameServer(name: string): void;
 
   /**
-   * node's getEphemeralKeyInfo(): the client's view of the key exchange,
-   * `{ type: 'ECDH', name, size }` or `{ type: 'DH', size }`; {} before the
-   * handshake or when there was none (a resumed TLS 1.2 session); null on a server.
+   * node's disableRenegotiation(): a renegotiation the peer starts (a
+   * ClientHello after the handshake on a server; unlike node, a
+   * HelloRequest on a client too) fails the socket with
+   * ERR_TLS_RENEGOTIATION_DISABLED. Our own renegotiate() is not affected.
    */
-  getEphemeralKeyInfo(): EphemeralKeyInfo | Record<string, never> | null {
-    if (this.setup.role === 'server') return null;
-    const group = this.established ? this.conn?.negotiated.group : undefined;
-    return (group !== undefined && ephemeralKeyInfo(group)) || {};
+  disableRenegotiation(): void {
+    this.renegotiationRefused = true;
   }
+  /** disableRenegotiation() was called. */
+  protected renegotiationRefused = false;
 
   /**
-   * node's getTLSTicket(): the ticket of the client's current session (TLS
-   * 1.3); undefined for a TLS 1.2 session resumed by session ID, and on a server.
+   * node's enableTrace(): from now on, one line per handshake message and
+   * alert on stderr (`>>> TLS 1.3, Handshake [length 00c4], ClientHello`,
+   * see trace.ts), where node prints OpenSSL's SSL_trace. The `enableTrace`
+   * option does the same from the start.
    */
-  getTLSTicket(): Buffer | undefined {
-    const ticket = this.setup.role === 'client' ? this.currentSession?.ticket : undefined;
-    return ticket && ticket.length > 0 ? Buffer.from(ticket) : undefined;
+  enableTrace(): void {
+    if (this.tracing) return;
+    this.tracing = true;
+    this.traceConnection();
   }
-
-  /**
-   * Client: the latest session (the Buffer of the last 'session' event, or on
-   * a resumed connection the session in use until a new ticket comes), to
-   * pass as `session` to a later connect(); undefined before any.
-   * The bytes hold the resumption secret: keep them as secret as a key.
-   */
-  getSession(): Buffer | undefined {
-    return this.latestSession;
-  }
-
-  /** The server accepted the session we offered (no certificate was sent in this handshake). */
-  isSessionReused(): boolean {
-    return this.conn?.isSessionReused ?? false;
-  }
+  /** enableTrace() was called: a Connection made later is traced too. */
+  protected tracing = false;
+  /** Attach the trace to the current Connection (once per Connection). */
+  protected abstract traceConnection(): void;
 
   /**
    * Schedule a TLS 1.3 KeyUpdate (SSL_key_update). It is sent by the next
@@ -363,58 +338,5 @@ export abstract class SocketControls extends Duplex {
       }
       this.flush((err) => (err ? reject(err) : resolve()));
     });
-  }
-
-  // ---- net.Socket pass-throughs (when the transport is one) --------------------
-
-  private get netSocket(): net.Socket | undefined {
-    return this.transport instanceof net.Socket ? this.transport : undefined;
-  }
-  get remoteAddress(): string | undefined {
-    return this.netSocket?.remoteAddress;
-  }
-  get remotePort(): number | undefined {
-    return this.netSocket?.remotePort;
-  }
-  get remoteFamily(): string | undefined {
-    return this.netSocket?.remoteFamily;
-  }
-  get localAddress(): string | undefined {
-    return this.netSocket?.localAddress;
-  }
-  get localPort(): number | undefined {
-    return this.netSocket?.localPort;
-  }
-  address(): net.AddressInfo | Record<string, never> {
-    return this.netSocket?.address() ?? {};
-  }
-  setNoDelay(noDelay?: boolean): this {
-    this.netSocket?.setNoDelay(noDelay);
-    return this;
-  }
-  setKeepAlive(enable?: boolean, initialDelay?: number): this {
-    this.netSocket?.setKeepAlive(enable, initialDelay);
-    return this;
-  }
-  /** Idle timeout of the transport; 'timeout' is re-emitted here. */
-  setTimeout(ms: number, cb?: () => void): this {
-    const s = this.netSocket;
-    if (s) {
-      if (!this.timeoutForwarded) {
-        this.timeoutForwarded = true;
-        s.on('timeout', () => this.emit('timeout'));
-      }
-      s.setTimeout(ms);
-    }
-    if (cb) this.once('timeout', cb);
-    return this;
-  }
-  ref(): this {
-    this.netSocket?.ref();
-    return this;
-  }
-  unref(): this {
-    this.netSocket?.unref();
-    return this;
   }
 }

@@ -70,6 +70,10 @@ export interface SecureContextOptions {
   provider?: CryptoProvider;
   /** puretls: limits on what a peer may repeat. */
   limits?: Partial<TlsLimits>;
+  /** node's enableTrace on sockets: as tlsSocket.enableTrace() from the start (ignored by createSecureContext, as node). */
+  enableTrace?: boolean;
+  /** puretls: an EOF without the peer's close_notify is an 'error' ERR_SSL_UNEXPECTED_EOF_WHILE_READING (OpenSSL 3's default), not 'end' (node's). Default false. */
+  rejectTruncation?: boolean;
   /**
    * puretls: the TLS 1.2 renegotiation policy (RFC 5746), over the defaults:
    * - `acceptClientInitiated` (server): accept a renegotiation the client
@@ -260,8 +264,9 @@ const DEFAULT_METHODS = ['TLS_method', 'TLS_client_method', 'TLS_server_method',
  * maxVersion, servername, checkServerIdentity, rejectUnauthorized,
  * requestCert, ALPNProtocols, ALPNCallback, SNICallback, session,
  * secureContext, handshakeTimeout, sessionTimeout, sessionIdContext, ticketKeys, and
- * puretls's own provider, limits, renegotiation. Accepted and ignored (IGNORED_OPTIONS):
- * enableTrace.
+ * enableTrace (on sockets), and puretls's own provider, limits, renegotiation,
+ * rejectTruncation. Accepted and ignored (IGNORED_OPTIONS): enableTrace by
+ * createSecureContext().
  */
 /** OpenSSL's SSL_OP_NO_TICKET (node's crypto.constants.SSL_OP_NO_TICKET): no TLS 1.2 session tickets. */
 export const SSL_OP_NO_TICKET = 0x4000;
@@ -299,7 +304,7 @@ export const UNSUPPORTED_OPTIONS: Readonly<Record<string, UnsupportedOption>> = 
  * security property of the connection.
  */
 export const IGNORED_OPTIONS: Readonly<Record<string, string>> = {
-  enableTrace: 'debug output of OpenSSL message traces to stderr; puretls has its Connection events instead',
+  enableTrace: 'a context has no trace; connect(), createServer() and new TlsSocket() print one (tlsSocket.enableTrace())',
 };
 
 /** The error for a set option that puretls does not implement. */

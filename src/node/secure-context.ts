@@ -4,18 +4,21 @@
  * (tls.rootCertificates), checkServerIdentity, and getPeerCertificate()'s
  * Buffer-based object.
  */
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nobleProvider } from '../crypto/noble.js';
 import { ProtocolVersion } from '../common/constants.js';
 import { TlsContext, type AlpnSelect, type CertifiedKey, type RenegotiationPolicy, type TlsLimits } from '../ssl/context.js';
-import { parseCertificate, type DetailedCertificate } from '../x509/certificate.js';
+import { parseCertificate, type Certificate, type DetailedCertificate } from '../x509/certificate.js';
 import { caFromOption, DefaultVerifier, type DefaultVerifyResult } from '../x509/default-verifier.js';
-import { checkServerIdentity, HostnameMismatchError } from '../x509/hostname.js';
+import { canonicalIp, checkServerIdentity, HostnameMismatchError, parseIp } from '../x509/hostname.js';
 import { keysMatch, parsePrivateKey } from '../x509/keys.js';
 import { isPem, pemDecode } from '../x509/pem.js';
 import type { CertificateVerifier, VerifyContext } from '../x509/verifier.js';
+import { suiteInfo } from '../crypto/suites.js';
 import { DEFAULT_TLS12_SUITES, DEFAULT_TLS13_SUITES, noTls12Suite, parseCiphers, parseCipherSuites } from './ciphers.js';
 import { parseGroups, parseSigalgs } from './algorithms.js';
 import { codedError, invalidArgType, parseRenegotiation, parseVersion, refuseUnsupportedOptions, SSL_OP_NO_TICKET, type PemInput, type SecureContextOptions } from './options.js';
@@ -32,11 +35,48 @@ export type PeerCertificate = Omit<DetailedCertificate, 'raw' | 'pubkey' | 'issu
 
 export type CheckServerIdentity = (hostname: string, cert: PeerCertificate) => Error | undefined;
 
+/**
+ * puretls's default cipher list in OpenSSL syntax (node's tls.DEFAULT_CIPHERS
+ * for puretls): the TLS 1.3 suites, then the TLS 1.2 ones, in preference
+ * order. `ciphers: DEFAULT_CIPHERS` chooses exactly the default suites.
+ */
+export const DEFAULT_CIPHERS: string = [...DEFAULT_TLS13_SUITES, ...DEFAULT_TLS12_SUITES].map((id) => suiteInfo(id)!.opensslName).join(':');
+
+/**
+ * What node reads from tls.DEFAULT_MIN_VERSION, tls.DEFAULT_MAX_VERSION,
+ * tls.DEFAULT_CIPHERS and tls.DEFAULT_ECDH_CURVE whenever it makes a context
+ * without the option: the default export's properties of those names write
+ * here, so that assigning them changes later contexts, as in node.
+ */
+export const tlsDefaults: { minVersion: string; maxVersion: string; ciphers: string; ecdhCurve: string } = {
+  minVersion: 'TLSv1.2',
+  maxVersion: 'TLSv1.3',
+  ciphers: DEFAULT_CIPHERS,
+  ecdhCurve: 'auto',
+};
+
+/**
+ * NODE_EXTRA_CA_CERTS, as node reads it: once, when the process starts (here:
+ * when this module loads; a later change of the variable or the file is not
+ * seen), its certificates added to the default roots (not to
+ * tls.rootCertificates, as node). A file that cannot be read or parsed adds
+ * nothing; node has already printed its warning about it at startup.
+ */
+function loadExtraCaCerts(file: string | undefined): Uint8Array[] {
+  if (!file) return [];
+  try {
+    return caFromOption(readFileSync(file, 'latin1'));
+  } catch {
+    return [];
+  }
+}
+const extraCaCerts: readonly Uint8Array[] = loadExtraCaCerts(process.env['NODE_EXTRA_CA_CERTS']);
+
 let defaultRootsVerifier: DefaultVerifier | undefined;
 
-/** The verifier over node's bundled roots, built once (parsing them costs ~50 ms). */
+/** The verifier over node's bundled roots and NODE_EXTRA_CA_CERTS, built once (parsing them costs ~50 ms). */
 function defaultVerifier(): DefaultVerifier {
-  return (defaultRootsVerifier ??= new DefaultVerifier({ ca: caFromOption([...rootCertificates]) }));
+  return (defaultRootsVerifier ??= new DefaultVerifier({ ca: [...caFromOption([...rootCertificates]), ...extraCaCerts] }));
 }
 
 function optionFailure(option: string, e: unknown): Error {
@@ -130,15 +170,17 @@ export class SecureContext {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
     refuseUnsupportedOptions(options, 'context');
     this.provider = options.provider ?? nobleProvider();
-    this.minVersion = parseVersion('minVersion', options.minVersion);
-    this.maxVersion = parseVersion('maxVersion', options.maxVersion);
+    // As node: an absent option is tls.DEFAULT_* (of the default export) at this moment.
+    this.minVersion = parseVersion('minVersion', options.minVersion ?? defaultUnlessNode('minVersion'));
+    this.maxVersion = parseVersion('maxVersion', options.maxVersion ?? defaultUnlessNode('maxVersion'));
     // Both are checked; puretls's own `ciphersuites` replaces the TLS 1.3 names of node's `ciphers`.
-    const fromCiphers = parseCiphers(options.ciphers);
+    const ciphers = options.ciphers ?? defaultUnlessNode('ciphers');
+    const fromCiphers = parseCiphers(ciphers);
     this.cipherSuites = parseCipherSuites(options.ciphersuites) ?? fromCiphers.tls13;
     this.tls12CipherSuites = fromCiphers.tls12;
-    this.ciphers = options.ciphers ?? undefined;
+    this.ciphers = ciphers ?? undefined;
     this.checkVersions();
-    this.groups = parseGroups(options.ecdhCurve, this.provider);
+    this.groups = parseGroups(options.ecdhCurve ?? defaultUnlessNode('ecdhCurve'), this.provider);
     this.signatureSchemes = parseSigalgs(options.sigalgs);
     this.honorCipherOrder = options.honorCipherOrder;
     this.sessionTimeout = parseSessionTimeout(options.sessionTimeout);
@@ -184,6 +226,14 @@ export class SecureContext {
     if (!this.ca) return defaultVerifier();
     return (this.verifierCache ??= new DefaultVerifier({ ca: this.ca }));
   }
+}
+
+const INITIAL_DEFAULTS = { ...tlsDefaults };
+
+/** A tls.DEFAULT_* value that was changed (undefined while it is the initial one: the core's defaults, unparsed). */
+function defaultUnlessNode(key: keyof typeof tlsDefaults): string | undefined {
+  const v = tlsDefaults[key];
+  return v === INITIAL_DEFAULTS[key] ? undefined : v;
 }
 
 /** node's tls.createSecureContext. */
@@ -354,4 +404,109 @@ export function tlsContextFor(sc: SecureContext, p: ContextParams): TlsContext {
     ...(sessions ? { sessionStore: sessions.caches.storeFor(sessions.sessionIdContext) } : {}),
     ...(sessions?.lifetimeSeconds !== undefined ? { sessionLifetimeSeconds: sessions.lifetimeSeconds } : {}),
   });
+}
+
+/** The fields of a certificate object node's tls.checkServerIdentity reads (getPeerCertificate()'s). */
+export interface IdentityCertificate {
+  subject?: { CN?: string | readonly string[] } | Record<string, unknown> | undefined;
+  subjectaltname?: string | undefined;
+}
+
+/** node's splitEscapedAltNames: 'DNS:a, DNS:"b, c"' with JSON-quoted names. */
+function splitAltNames(altNames: string): string[] {
+  if (!altNames.includes('"')) return altNames.split(', ');
+  const result: string[] = [];
+  let token = '';
+  let offset = 0;
+  while (offset !== altNames.length) {
+    const nextSep = altNames.indexOf(',', offset);
+    const nextQuote = altNames.indexOf('"', offset);
+    if (nextQuote !== -1 && (nextSep === -1 || nextQuote < nextSep)) {
+      token += altNames.substring(offset, nextQuote);
+      const match = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(altNames.substring(nextQuote));
+      if (!match) throw codedError(new SyntaxError('Invalid subject alternative name string'), 'ERR_TLS_CERT_ALTNAME_FORMAT');
+      token += JSON.parse(match[0]) as string;
+      offset = nextQuote + match[0].length;
+    } else if (nextSep !== -1) {
+      token += altNames.substring(offset, nextSep);
+      result.push(token);
+      token = '';
+      offset = nextSep + 2;
+    } else {
+      token += altNames.substring(offset);
+      offset = altNames.length;
+    }
+  }
+  result.push(token);
+  return result;
+}
+
+const unfqdn = (host: string): string => host.replace(/[.]$/, '');
+/** node: lower-cased labels, with the final dot dropped. */
+const splitHost = (host: string): string[] => unfqdn(host).replace(/[A-Z]+/g, (c) => c.toLowerCase()).split('.');
+
+/** node's wildcard check (lib/tls.js check): '*' within the first label of three or more. */
+function hostMatches(hostParts: readonly string[], pattern: string): boolean {
+  if (!pattern) return false;
+  const patternParts = splitHost(pattern);
+  if (hostParts.length !== patternParts.length || patternParts.includes('')) return false;
+  if (patternParts.some((p) => /[^\u0021-\u007F]/u.test(p))) return false;
+  for (let i = hostParts.length - 1; i > 0; i -= 1) if (hostParts[i] !== patternParts[i]) return false;
+  const host = hostParts[0]!;
+  const first = patternParts[0]!;
+  const pieces = first.split('*', 3);
+  if (pieces.length === 1 || first.includes('xn--')) return host === first;
+  if (pieces.length > 2 || patternParts.length <= 2) return false;
+  const [prefix, suffix] = pieces as [string, string];
+  return prefix.length + suffix.length <= host.length && host.startsWith(prefix) && host.endsWith(suffix);
+}
+
+function canonicalizeIp(ip: string): string {
+  const b = parseIp(ip);
+  return b ? canonicalIp(b) : ip;
+}
+
+/**
+ * node's tls.checkServerIdentity(hostname, cert): undefined when `hostname`
+ * is one the certificate names, else node's Error (code
+ * ERR_TLS_CERT_ALTNAME_INVALID, `reason`, `host`, `cert`). `cert` is
+ * getPeerCertificate()'s object (or any object with node's `subject` and
+ * `subjectaltname`), or a parsed `Certificate`. Ported from node 20's
+ * lib/tls.js: the same rules and messages.
+ */
+export function nodeCheckServerIdentity(hostname: string, cert: IdentityCertificate | Certificate): Error | undefined {
+  const c: IdentityCertificate = 'tbs' in cert ? toPeerCertificate(cert.toDetailed(), false) : cert;
+  const subject = c.subject as { CN?: string | readonly string[] } | undefined;
+  const altNames = c.subjectaltname;
+  const dnsNames: string[] = [];
+  const ips: string[] = [];
+  const host = unfqdn(`${hostname}`);
+  if (altNames) {
+    for (const name of splitAltNames(altNames)) {
+      if (name.startsWith('DNS:')) dnsNames.push(name.slice(4));
+      else if (name.startsWith('IP Address:')) ips.push(canonicalizeIp(name.slice(11)));
+    }
+  }
+  let valid = false;
+  let reason = 'Unknown reason';
+  if (isIP(host)) {
+    valid = ips.includes(canonicalizeIp(host));
+    if (!valid) reason = `IP: ${host} is not in the cert's list: ${ips.join(', ')}`;
+  } else if (dnsNames.length > 0 || subject?.CN) {
+    const hostParts = splitHost(host);
+    const matches = (pattern: string): boolean => hostMatches(hostParts, pattern);
+    if (dnsNames.length > 0) {
+      valid = dnsNames.some(matches);
+      if (!valid) reason = `Host: ${host}. is not in the cert's altnames: ${altNames}`;
+    } else {
+      const cn = subject!.CN!;
+      valid = typeof cn === 'string' ? matches(cn) : cn.some(matches);
+      if (!valid) reason = `Host: ${host}. is not cert's CN: ${String(cn)}`;
+    }
+  } else {
+    reason = 'Cert does not contain a DNS name';
+  }
+  if (valid) return undefined;
+  const err = codedError(new Error(`Hostname/IP does not match certificate's altnames: ${reason}`), 'ERR_TLS_CERT_ALTNAME_INVALID');
+  return Object.assign(err, { reason, host, cert });
 }

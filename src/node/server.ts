@@ -16,7 +16,7 @@
  * ERR_TLS_SESSION_ATTACK.
  */
 import net from 'node:net';
-import { invalidArgType, type SecureContextOptions, type TlsServerOptions } from './options.js';
+import { codedError, received, type SecureContextOptions, type TlsServerOptions } from './options.js';
 import { SecureContext } from './secure-context.js';
 import { serverSetup, type SocketSetup } from './setup.js';
 import { TlsSocket } from './socket.js';
@@ -25,12 +25,32 @@ import { setNodeTicketKeys } from './secure-context.js';
 
 export type { NewSessionListener, ResumeSessionCallback, ResumeSessionListener } from './session-events.js';
 
-type SecureConnectionListener = (socket: TlsSocket) => void;
+/** createServer()'s listener: called with each socket whose handshake completed ('secureConnection'). */
+export type SecureConnectionListener = (socket: TlsSocket) => void;
 
+/**
+ * node's addContext pattern: '*' stands for any run of characters within a
+ * label; case-sensitive, as node's. Unlike node, '(', ')' and '|' are
+ * literal characters (node leaves them as regular-expression syntax).
+ */
 function hostnamePattern(hostname: string): RegExp {
-  // node's addContext: '*' stands for one label.
   const escaped = hostname.replace(/[.^$+?\-\\[\]{}()|]/g, '\\$&').replaceAll('*', '[^.]*');
-  return new RegExp(`^${escaped}$`, 'i');
+  return new RegExp(`^${escaped}$`);
+}
+
+/**
+ * The options of a server's own SecureContext: setSecureContext() replaces
+ * these (an absent one is its default again), as node's does.
+ */
+const CONTEXT_OPTIONS = [
+  'pfx', 'key', 'passphrase', 'cert', 'clientCertEngine', 'ca', 'minVersion', 'maxVersion', 'secureProtocol', 'crl', 'sigalgs',
+  'ciphers', 'ciphersuites', 'ecdhCurve', 'dhparam', 'honorCipherOrder', 'secureOptions', 'sessionIdContext', 'privateKeyIdentifier',
+  'privateKeyEngine', 'allowPartialTrustChain', 'secureContext',
+] as const;
+
+/** node's ERR_INVALID_ARG_TYPE for a non-object `options` argument. */
+function notAnObject(value: unknown): Error {
+  return codedError(new TypeError(`The "options" argument must be of type object. Received ${received(value)}`), 'ERR_INVALID_ARG_TYPE');
 }
 
 export class TlsServer extends net.Server {
@@ -42,7 +62,7 @@ export class TlsServer extends net.Server {
   /** @throws {TypeError|RangeError} on a bad option (named in the message) */
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: SecureConnectionListener) {
     super({ allowHalfOpen: true });
-    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
+    if (options === null || typeof options !== 'object') throw notAnObject(options);
     this.options = { ...options };
     this.configure(this.options);
     this.on('connection', (raw: net.Socket) => this.accept(raw));
@@ -50,7 +70,8 @@ export class TlsServer extends net.Server {
   }
 
   private configure(options: TlsServerOptions): void {
-    const { setup, sni } = serverSetup(options, {
+    // As node's tls.Server: the server's suite order wins unless honorCipherOrder is false.
+    const { setup, sni } = serverSetup({ ...options, honorCipherOrder: options.honorCipherOrder ?? true }, {
       server: this,
       extraSni: (name) => this.contexts.find((c) => c.pattern.test(name))?.context,
     });
@@ -66,14 +87,20 @@ export class TlsServer extends net.Server {
     const resume = this.listenerCount('resumeSession') > 0;
     const sessionEvents = resume || this.listenerCount('newSession') > 0 ? { resume } : undefined;
     const setup = { ...this.setup, ...(useSni ? {} : { selectContext: undefined }), sessionEvents };
-    const { allowHalfOpen, highWaterMark } = this.options;
+    const { allowHalfOpen, highWaterMark, rejectTruncation, enableTrace } = this.options;
     // The socket reports to this server: 'secureConnection' or 'tlsClientError'.
-    new TlsSocket(raw, { isServer: true, ...(allowHalfOpen !== undefined ? { allowHalfOpen } : {}), ...(highWaterMark ? { highWaterMark } : {}) }, setup);
+    new TlsSocket(raw, { isServer: true, rejectTruncation, enableTrace, ...(allowHalfOpen !== undefined ? { allowHalfOpen } : {}), ...(highWaterMark ? { highWaterMark } : {}) }, setup);
   }
 
-  /** node's server.addContext: the context for client SNI names matching `hostname` ('*' = one label). */
+  /**
+   * node's server.addContext: the context for client SNI names matching
+   * `hostname`, where '*' matches within one label ('*.example.com' matches
+   * 'a.example.com', not 'example.com' nor 'a.b.example.com'); the latest
+   * added match wins. `context` is a SecureContext or its options.
+   * @throws {Error} ERR_TLS_REQUIRED_SERVER_NAME without a hostname, as node
+   */
   addContext(hostname: string, context: SecureContext | SecureContextOptions): void {
-    if (typeof hostname !== 'string' || hostname === '') throw invalidArgType('hostname', 'a non-empty string', hostname);
+    if (!hostname) throw codedError(new Error('"servername" is required parameter for Server.addContext'), 'ERR_TLS_REQUIRED_SERVER_NAME');
     const sc = context instanceof SecureContext ? context : new SecureContext(context);
     this.contexts.unshift({ pattern: hostnamePattern(hostname), context: sc }); // the latest added wins
   }
@@ -99,11 +126,23 @@ export class TlsServer extends net.Server {
     return codec;
   }
 
-  /** node's server.setSecureContext: new connections use these options (merged over the old ones). */
+  /**
+   * node's server.setSecureContext: connections that arrive from now on use
+   * a context made of these options. As node's, the context options
+   * (cert, key, ca, ciphers, minVersion ...) are replaced: one left out is
+   * its default again; the server's own options (requestCert, ALPN,
+   * SNICallback, addContext's contexts ...) and sessionTimeout / ticketKeys
+   * stay. The TLS 1.2 session cache and (without `ticketKeys`) the ticket
+   * keys are new, so older sessions do not resume.
+   * @throws {TypeError|RangeError} on a bad option, and then nothing changes
+   */
   setSecureContext(options: SecureContextOptions): void {
-    const merged = { ...this.options, ...options };
-    this.configure(merged);
-    this.options = merged;
+    if (options === null || typeof options !== 'object') throw notAnObject(options);
+    const next: Record<string, unknown> = { ...this.options };
+    for (const name of CONTEXT_OPTIONS) delete next[name];
+    for (const [name, value] of Object.entries(options)) if (value !== undefined) next[name] = value;
+    this.configure(next);
+    this.options = next;
   }
 }
 

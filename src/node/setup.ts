@@ -12,6 +12,7 @@ import {
   parseAlpn,
   parseTimeout,
   refuseUnsupportedOptions,
+  unsupportedOption,
   type AlpnCallback,
   type ConnectOptions,
   type TlsServerOptions,
@@ -75,11 +76,28 @@ function checkBooleans<T extends object>(options: T, ...names: (keyof T & string
   }
 }
 
+/**
+ * Socket-level node:tls / net options puretls does not implement (beside
+ * the security options of UNSUPPORTED_OPTIONS): refused rather than ignored.
+ */
+const UNSUPPORTED_SOCKET_OPTIONS: Readonly<Record<string, string>> = {
+  onread: "reading into a user buffer is not implemented; use 'data' events or read()",
+};
+
+/** @throws {TypeError} ERR_TLS_OPTION_UNSUPPORTED naming the option */
+function refuseUnsupportedSocketOptions(options: object): void {
+  const given = options as Record<string, unknown>;
+  for (const [name, why] of Object.entries(UNSUPPORTED_SOCKET_OPTIONS)) {
+    if (given[name] !== undefined && given[name] !== null) throw unsupportedOption(name, why);
+  }
+}
+
 /** connect() / a client TlsSocket. Throws synchronously on a bad option. */
 export function clientSetup(options: ConnectOptions): SocketSetup {
   checkObject(options);
   // All of them, also when a secureContext makes node skip the context options: none is dropped unseen.
   refuseUnsupportedOptions(options, 'client');
+  refuseUnsupportedSocketOptions(options);
   const sc = secureContextOf(options);
   checkBooleans(options, 'rejectUnauthorized', 'noDelay', 'postHandshakeAuth');
   const check = options.checkServerIdentity;
@@ -166,7 +184,8 @@ export function serverSetup(
     const done = (err: Error | null, chosen?: SecureContext): void => {
       if (err) return cb(err);
       if (chosen === undefined || chosen === null) return cb(null, context);
-      if (!(chosen instanceof SecureContext)) return cb(invalidArgType('SNICallback context', 'a SecureContext', chosen));
+      // As node 20: a plain options object (or node:tls's own SecureContext) is refused, the connection fails.
+      if (!(chosen instanceof SecureContext)) return cb(codedError(new TypeError('Invalid SNI context: SNICallback must give a SecureContext from createSecureContext()'), 'ERR_TLS_INVALID_CONTEXT'));
       try {
         cb(null, contextFor(chosen));
       } catch (e) {

@@ -23,29 +23,37 @@
  * A peer's close is surfaced even when nobody reads: as node's net.Socket,
  * the readable side ends with push(null) and read(0), so 'end' (and, without
  * allowHalfOpen, our own end and 'close') follow when nothing is buffered.
+ * A transport that ends without close_notify (a truncation) ends the
+ * readable side too, as node:tls (OpenSSL with SSL_OP_IGNORE_UNEXPECTED_EOF);
+ * `closeNotifyReceived` tells the two apart, and `rejectTruncation: true`
+ * makes a truncation an 'error' (ERR_SSL_UNEXPECTED_EOF_WHILE_READING, as
+ * OpenSSL 3's default).
+ *
+ * The writable side and failures are in socket-output.ts, node's accessors
+ * in socket-info.ts, the controls in controls.ts.
  */
 import net from 'node:net';
 import { Duplex } from 'node:stream';
+import { HandshakeType } from '../common/constants.js';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { Session } from '../session/session.js';
 import { Connection } from '../ssl/connection.js';
 import type { TlsContext } from '../ssl/context.js';
-import { plaintextAlert } from '../ssl/peek.js';
-import { closedError, codedError, disconnected, type TlsSocketOptions } from './options.js';
+import { codedError, disconnected, type TlsSocketOptions } from './options.js';
 import { setupFromOptions, type ServerHooks, type SocketSetup } from './setup.js';
-import { SocketControls } from './controls.js';
 import { HelloGate } from './hello-gate.js';
 import { Inbox } from './inbox.js';
+import { renegotiationDisabled, unexpectedEof } from './node-errors.js';
 import { emitNewSession, LoadedSession, ticketsSent } from './session-events.js';
-import { scheduler, type Task } from './scheduler.js';
-import { asError, destroyTransport, endTransport, reported, writeTransport } from './transport.js';
+import { scheduler } from './scheduler.js';
+import { SocketOutput } from './socket-output.js';
+import { attachTrace } from './trace.js';
+import { asError, destroyTransport } from './transport.js';
 
-type Callback = (err?: Error | null) => void;
+export { OUT_SLICE } from './socket-output.js';
 
 /** The most bytes handed to Connection.receive in one step. */
 export const IN_SLICE = 64 * 1024;
-/** The most bytes of a write sealed in one step. */
-export const OUT_SLICE = 64 * 1024;
 
 function toBuffer(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -53,7 +61,12 @@ function toBuffer(b: Uint8Array): Buffer {
 
 export type { TlsSocketOptions };
 
-export class TlsSocket extends SocketControls {
+/**
+ * node:tls's TLSSocket over the sans-IO Connection. Never emits
+ * 'OCSPResponse': OCSP stapling is not implemented (node emits it only with
+ * `requestOCSP`, which puretls refuses).
+ */
+export class TlsSocket extends SocketOutput {
   /** The stream TLS runs over. */
   readonly transport: Duplex;
   protected conn: Connection | null = null;
@@ -69,23 +82,19 @@ export class TlsSocket extends SocketControls {
   private startPending = false;
   /** push() returned false: no more input is processed until _read. */
   private readBlocked = false;
-  /** The write in progress (stream.Writable gives one at a time); held until the handshake completes. */
-  private writing: { data: Uint8Array; offset: number; cb: Callback } | null = null;
-  /** Waiting for the transport's 'drain' between two pieces of a write. */
-  private outBlocked = false;
-  /** What the scheduler runs for this socket. */
-  private readonly task: Task = { step: () => this.step() };
-  private pendingFinal: Callback | null = null;
+  /** Client: the first flight went out (setServername() has no effect after). */
+  private started = false;
+  /** puretls's rejectTruncation: a transport that ends without close_notify is an error. */
+  private readonly rejectTruncation: boolean;
+  /** The Connection that has the trace attached (enableTrace). */
+  private traced: Connection | null = null;
   /** Server: the first bytes, until the Connection exists (see HelloGate). */
   private gate: HelloGate | undefined;
   /** Server: the 'resumeSession' answer, when the server had that listener. */
   private readonly loaded: LoadedSession | undefined;
-  /** A 'newSession' callback is awaited: our last flight and 'secure' wait (as node's). */
-  private sessionHold = false;
   /** Server with the session events: a TLS 1.2 ticket went out since the last call. */
   private ticketSent: (() => boolean) | undefined;
   private keylogAttached = false;
-  private linger = false;
   /** Handshakes the Connection completed ('handshake' events), and those reported ('secure'). */
   private handshakes = 0;
   private reportedHandshakes = 0;
@@ -100,6 +109,11 @@ export class TlsSocket extends SocketControls {
     if (!(transport instanceof Duplex)) throw codedError(new TypeError('TlsSocket: transport must be a stream.Duplex'), 'ERR_INVALID_ARG_TYPE');
     this.setup = setup ?? setupFromOptions(options);
     this.transport = transport;
+    this.rejectTruncation = options.rejectTruncation === true;
+    if (options.rejectTruncation !== undefined && typeof options.rejectTruncation !== 'boolean') {
+      throw codedError(new TypeError(`The "rejectTruncation" option must be a boolean. Received ${typeof options.rejectTruncation}`), 'ERR_INVALID_ARG_TYPE');
+    }
+    if (options.enableTrace === true) this.tracing = true;
     // node: clients always verify the server; a server asks for a certificate with requestCert.
     this.verification = { requestCert: this.setup.role === 'client' || this.setup.requestCert, rejectUnauthorized: this.setup.rejectUnauthorized };
     this.on('newListener', (event: string | symbol) => {
@@ -140,7 +154,8 @@ export class TlsSocket extends SocketControls {
     }
     try {
       const session = this.setup.session;
-      this.conn = new Connection(context, this.setup.role, server ? {} : { serverName: this.setup.serverName, ...(session ? { session } : {}) });
+      const serverName = this.setupName || this.setup.serverName;
+      this.conn = new Connection(context, this.setup.role, server ? {} : { serverName, ...(session ? { session } : {}) });
     } catch (e) {
       this.fail(asError(e));
       return false;
@@ -149,6 +164,12 @@ export class TlsSocket extends SocketControls {
     this.conn.on('keyUpdate', (ev) => this.emit('keyUpdate', ev));
     this.conn.on('postHandshakeAuth', (ev) => this.emit('postHandshakeAuth', ev));
     this.conn.on('handshake', () => void this.handshakes++);
+    this.conn.on('message', (ev) => {
+      // disableRenegotiation(): the peer's ClientHello (server) or HelloRequest (client) after the handshake.
+      const peerStarts = ev.direction === 'received' && this.established && (ev.type === HandshakeType.client_hello || ev.type === HandshakeType.hello_request);
+      if (peerStarts && this.renegotiationRefused) this.fail(renegotiationDisabled());
+    });
+    if (this.tracing) this.traceConnection();
     if (server && this.setup.sessionEvents) this.ticketSent = ticketsSent(this.conn);
     if (!server) this.conn.on('session', (s: Session) => this.sessionReceived(s));
     if (this.listenerCount('keylog') > 0 || (this.setup.server?.listenerCount('keylog') ?? 0) > 0) this.attachKeylog();
@@ -165,6 +186,25 @@ export class TlsSocket extends SocketControls {
     });
   }
 
+  protected traceConnection(): void {
+    const conn = this.conn;
+    if (!this.tracing || !conn || this.traced === conn) return;
+    this.traced = conn;
+    attachTrace(conn, (line) => void process.stderr.write(line));
+  }
+
+  /** setServername() before the first flight: a new Connection for the new name (nothing was sent yet). */
+  protected renameServer(name: string): void {
+    if (this.started || !this.conn || this.destroyed) return;
+    this.servername = name !== '' && net.isIP(name) === 0 ? name : false;
+    this.setupName = name;
+    this.conn = null;
+    this.keylogAttached = false;
+    this.createConnection(this.setup.context);
+  }
+  /** Client: the server name given to the Connection (setServername() replaces the option's). */
+  private setupName: string | undefined;
+
   protected requestStart(): void {
     if (this.destroyed || !this.conn) return;
     this.startPending = true;
@@ -173,6 +213,7 @@ export class TlsSocket extends SocketControls {
 
   private start(): void {
     if (this.destroyed || !this.conn) return;
+    this.started = true;
     try {
       this.conn.doHandshake();
     } catch (e) {
@@ -186,6 +227,7 @@ export class TlsSocket extends SocketControls {
   private readonly onData = (chunk: Buffer | Uint8Array | string): void => {
     if (this.destroyed) return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+    this.observeHello(bytes);
     if (this.conn) return this.enqueue([bytes]);
     (this.gate ??= this.helloGate()).push(bytes);
   };
@@ -206,19 +248,8 @@ export class TlsSocket extends SocketControls {
 
   private readonly onTransportClose = (): void => {
     if (this.destroyed) return;
-    const w = this.writing;
-    if (w && this.established) {
-      // Nothing more can be sent: the write fails (the socket with it).
-      this.writing = null;
-      this.transport.off('drain', this.onTransportDrain);
-      w.cb(closedError());
-    }
+    this.abandonWrite(); // nothing more can be sent: the write fails (the socket with it)
     this.onEnd();
-  };
-
-  private readonly onTransportDrain = (): void => {
-    this.outBlocked = false;
-    if (!this.destroyed && this.outReady()) scheduler.schedule(this.task);
   };
 
   // ---- server: before the Connection ------------------------------------------
@@ -236,13 +267,6 @@ export class TlsSocket extends SocketControls {
     });
   }
 
-  /** Refuse before a Connection exists: a plaintext fatal alert, then fail. */
-  private refuse(err: Error, alert?: number): void {
-    const description = alert ?? (err instanceof TlsError ? err.alert : AlertDescription.internal_error);
-    this.endTransportWith(plaintextAlert(description));
-    this.fail(err);
-  }
-
   // ---- the IO loop: steps run by the scheduler ------------------------------------
 
   /** Queue received bytes; the transport pauses while any wait. */
@@ -253,7 +277,7 @@ export class TlsSocket extends SocketControls {
   }
 
   /** One piece of work: the first flight, or one slice of input; and one piece of the write in progress. */
-  private step(): boolean {
+  protected step(): boolean {
     if (this.destroyed) return false;
     this.stepIn();
     if (this.destroyed) return false;
@@ -269,11 +293,6 @@ export class TlsSocket extends SocketControls {
     return this.inbox.bytes > 0 ? !this.readBlocked : this.inEof;
   }
 
-  /** A write can go on: not during a renegotiation either (OpenSSL's SSL_write finishes the handshake first; its peers refuse data mid-handshake). */
-  private outReady(): boolean {
-    return this.established && this.writing !== null && !this.outBlocked && this.conn?.handshaking !== true && !this.sessionHold;
-  }
-
   private stepIn(): void {
     if (!this.conn) return;
     if (this.startPending) {
@@ -286,6 +305,8 @@ export class TlsSocket extends SocketControls {
       this.inEof = false;
       this.eofHandled = true;
       if (!this.established) return this.fail(disconnected());
+      // A truncation (no close_notify): node:tls ends; with rejectTruncation, OpenSSL 3's error.
+      if (this.rejectTruncation && !this.readEnded && !this.conn.peerClosed) return this.fail(unexpectedEof());
       this.endReadable();
     }
   }
@@ -315,6 +336,7 @@ export class TlsSocket extends SocketControls {
     } catch (e) {
       return this.fatalOrRethrow(e);
     }
+    if (this.destroyed) return; // a listener failed the socket (disableRenegotiation)
     const server = this.setup.server;
     if (made && server && this.setup.sessionEvents && this.holdForNewSession(conn, made, server)) return;
     this.afterReceive(conn);
@@ -364,16 +386,6 @@ export class TlsSocket extends SocketControls {
     this.drainReads();
   }
 
-  /** After a handshake: the write held for it (with our last flight, in one transport write), or the end held for it. */
-  private releaseOutput(): void {
-    if (this.writing && !this.outBlocked) this.writePiece();
-    else this.flush();
-    if (this.destroyed) return;
-    const final = this.pendingFinal;
-    this.pendingFinal = null;
-    if (final) this.closeWrite(final);
-  }
-
   /** A renegotiation completed: node's properties and events, as after each handshake ('secure', a client's 'secureConnect'). */
   private renegotiated(conn: Connection): void {
     this.reportedHandshakes = this.handshakes;
@@ -382,30 +394,6 @@ export class TlsSocket extends SocketControls {
     this.emit('secure');
     if (this.setup.role === 'client') this.emit('secureConnect');
     this.renegotiations.settle(null);
-  }
-
-  /** Seal the next piece of the write in progress and hand it to the transport; after the last, the write's callback. */
-  private writePiece(): void {
-    const w = this.writing!;
-    const end = Math.min(w.offset + OUT_SLICE, w.data.length);
-    try {
-      this.conn!.write(w.offset === 0 && end === w.data.length ? w.data : w.data.subarray(w.offset, end));
-    } catch (e) {
-      this.writing = null;
-      this.fatal(e);
-      return w.cb(asError(e));
-    }
-    w.offset = end;
-    if (end === w.data.length) {
-      this.writing = null;
-      return this.flush(w.cb);
-    }
-    this.flush();
-    const t = this.transport;
-    if (t.writableNeedDrain && !t.destroyed) {
-      this.outBlocked = true;
-      t.once('drain', this.onTransportDrain);
-    }
   }
 
   private drainReads(): void {
@@ -418,25 +406,12 @@ export class TlsSocket extends SocketControls {
       return this.fatalOrRethrow(e);
     }
     this.flush(); // read() flushes pending actions (a KeyUpdate answer)
-    if (data && data.length > 0 && !this.readEnded && !this.push(toBuffer(data))) this.readBlocked = true;
+    if (data && data.length > 0 && !this.readEnded) {
+      this.dataRead += data.length;
+      if (!this.push(toBuffer(data))) this.readBlocked = true;
+    }
     if (this.destroyed) return;
     if (conn.peerClosed) return this.established ? this.endReadable() : this.fail(disconnected());
-  }
-
-  /** Hand what the Connection has to send to the transport, in one write. */
-  protected flush(cb?: Callback): void {
-    const conn = this.conn;
-    let out: Uint8Array | null = null;
-    if (conn) {
-      try {
-        out = conn.takeOutgoing();
-      } catch (e) {
-        this.fatal(e);
-        return cb?.(asError(e));
-      }
-    }
-    if (!out) return cb?.();
-    writeTransport(this.transport, out, cb);
   }
 
   private endReadable(): void {
@@ -454,51 +429,6 @@ export class TlsSocket extends SocketControls {
     else this.setup.server?.emit('secureConnection', this);
   }
 
-  // ---- errors -----------------------------------------------------------------
-
-  /** A TlsError from the Connection: its alert goes out, then the socket fails. */
-  /**
-   * An exception out of the Connection: a TLS failure ends the socket; an
-   * exception thrown by one of our listeners ('keyUpdate', 'session', 'keylog')
-   * while the connection is healthy is the application's, and propagates
-   * as it does from any node stream listener (the connection stays usable).
-   */
-  private fatalOrRethrow(e: unknown): void {
-    if (!(e instanceof TlsError) && this.conn?.failure == null) throw e;
-    this.fatal(e);
-  }
-
-  private fatal(e: unknown): void {
-    let out: Uint8Array | null = null;
-    try {
-      out = this.conn?.takeOutgoing() ?? null;
-    } catch {
-      // the alert was queued before the failure; nothing more to take
-    }
-    if (out) this.endTransportWith(out);
-    this.fail(reported(e));
-  }
-
-  private endTransportWith(bytes: Uint8Array): void {
-    const t = this.transport;
-    if (t.destroyed || t.writableEnded) return;
-    this.linger = true;
-    t.end(bytes);
-  }
-
-  /** Fail: before the handshake on a server, 'tlsClientError' on the server; else 'error'. */
-  protected fail(err: Error): void {
-    if (this.destroyed) return;
-    this.renegotiations.settle(err);
-    const server = this.setup.server;
-    if (server && !this.established) {
-      this.destroy();
-      server.emit('tlsClientError', err, this);
-    } else {
-      this.destroy(err);
-    }
-  }
-
   // ---- stream.Duplex ------------------------------------------------------------
 
   override _read(): void {
@@ -508,47 +438,10 @@ export class TlsSocket extends SocketControls {
     this.updateFlow();
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: Callback): void {
-    this.writeData(chunk, cb);
-  }
-
-  override _writev(chunks: { chunk: Buffer }[], cb: Callback): void {
-    // Small writes are coalesced: one conn.write fills whole 16 KiB records.
-    this.writeData(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), cb);
-  }
-
-  /** Sealed in steps of OUT_SLICE once the handshake is complete (the first with our Finished). */
-  private writeData(data: Uint8Array, cb: Callback): void {
-    this.writing = { data, offset: 0, cb };
-    if (this.established) scheduler.schedule(this.task);
-  }
-
-  override _final(cb: Callback): void {
-    if (!this.established || this.conn?.handshaking || this.sessionHold) {
-      this.pendingFinal = cb;
-      return;
-    }
-    this.closeWrite(cb);
-  }
-
-  /** close_notify after everything written, then end the transport; cb once it has flushed. */
-  private closeWrite(cb: Callback): void {
-    let out: Uint8Array | null = null;
-    try {
-      this.conn!.close();
-      out = this.conn!.takeOutgoing();
-    } catch {
-      // a failed connection sends no close_notify
-    }
-    endTransport(this.transport, out, cb);
-  }
-
   override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
     clearTimeout(this.timer);
-    this.writing = null;
-    this.pendingFinal = null;
+    this.clearOutput();
     this.inbox.clear();
-    this.transport.off('drain', this.onTransportDrain);
     destroyTransport(this.transport, this.linger); // a fatal alert leaves first
     cb(err);
   }

@@ -107,11 +107,12 @@ describe('server identity and trust', () => {
     expect(err.code).toBe('ERR_TLS_CERTIFICATE_REQUIRED');
   });
 
-  it("a fatal alert from node (no ALPN in common) ends our client with ERR_TLS_ALERT_RECEIVED", async () => {
+  it("a fatal alert from node (no ALPN in common) ends our client with node's code, ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL", async () => {
     const port = await nodeServer({ ALPNProtocols: ['only-this'] });
     const sock = track(connect({ host: '127.0.0.1', port, ca: certs.ca, ALPNProtocols: ['something-else'] }));
-    const [err] = (await once(sock, 'error')) as [CodedError & { alert?: number }];
-    expect(err.code).toBe('ERR_TLS_ALERT_RECEIVED');
+    const [err] = (await once(sock, 'error')) as [CodedError & { alert?: number; tlsCode?: string }];
+    expect(err.code).toBe('ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL');
+    expect(err.tlsCode).toBe('ERR_TLS_ALERT_RECEIVED');
     expect(err.alert).toBe(120); // no_application_protocol
   });
 
