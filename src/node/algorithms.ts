@@ -5,7 +5,7 @@
  */
 import { NamedGroup, SignatureScheme } from '../common/constants.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { invalidArgType, invalidArgValue } from './options.js';
+import { invalidArgType, invalidArgValue } from './coded-errors.js';
 
 const S = SignatureScheme;
 /** The TLS names (RFC 8446 §4.2.3) of the schemes puretls implements, as OpenSSL spells them. */

@@ -6,7 +6,7 @@ import { createSecureContext as opensslSecureContext } from 'node:tls';
 import { suiteByName, SUITES, TLS13_SUITES } from '../crypto/suites.js';
 import { DEFAULT_CIPHER_SUITES } from '../ssl/context.js';
 import { CipherStringError, isTls12IanaEntry, selectTls12Suites } from './cipher-string.js';
-import { codedError, invalidArgType, invalidArgValue, type CodedError } from './options.js';
+import { codedError, invalidArgType, invalidArgValue, type CodedError } from './coded-errors.js';
 
 /** What `ciphers` chose; undefined parts keep puretls's defaults. */
 export interface CipherChoice {

@@ -3,7 +3,8 @@
  * `options.socket` (any Duplex).
  */
 import net from 'node:net';
-import { invalidArgType, type ConnectOptions } from './options.js';
+import { invalidArgType } from './coded-errors.js';
+import type { ConnectOptions } from './options.js';
 import { clientSetup } from './setup.js';
 import { TlsSocket } from './socket.js';
 

@@ -8,9 +8,9 @@ import type { KeyUpdateType } from '../common/constants.js';
 import { TlsError } from '../common/errors.js';
 import type { Session } from '../session/session.js';
 import type { Connection } from '../ssl/connection.js';
-import { codedError, received } from './options.js';
+import { codedError, received } from './coded-errors.js';
 import { sniFromServer } from './node-errors.js';
-import type { IdentityFailure } from './secure-context.js';
+import type { IdentityFailure } from './node-verifier.js';
 import {
   checkRenegotiateArgs,
   nextVerification,

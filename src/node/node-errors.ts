@@ -11,7 +11,7 @@
  * See docs/errors.md for every situation.
  */
 import { AlertDescription, TlsError, type TlsErrorCode } from '../common/errors.js';
-import { codedError, disconnected, type CodedError } from './options.js';
+import { codedError, disconnected, type CodedError } from './coded-errors.js';
 
 /** OpenSSL 3's reason strings for the alerts it names (ssl_err.c, SSL_R_SSLV3_ALERT_* / SSL_R_TLSV1*_ALERT_*). */
 const ALERT_REASONS: Readonly<Record<number, string>> = {

@@ -6,7 +6,9 @@ import type { Duplex } from 'node:stream';
 import { ProtocolVersion } from '../common/constants.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { RenegotiationPolicy, TlsLimits } from '../ssl/context.js';
-import type { PeerCertificate, SecureContext } from './secure-context.js';
+import { codedError, invalidArgType, invalidArgValue } from './coded-errors.js';
+import type { PeerCertificate } from './peer-certificate.js';
+import type { SecureContext } from './secure-context.js';
 
 /** A PEM string or buffer (DER is accepted where noted). */
 export type PemInput = string | Uint8Array;
@@ -23,7 +25,13 @@ export type AlpnOption = readonly string[] | Uint8Array | readonly Uint8Array[];
 export interface SecureContextOptions {
   /** Server: the session ticket keys, 48 bytes (16 name, 16 HMAC secret, 16 AES key), as node; shared by servers that must open each other's tickets. */
   ticketKeys?: Uint8Array;
-  /** OpenSSL SSL_OP_* flags: only 0 or crypto.constants.SSL_OP_NO_TICKET (no TLS 1.2 tickets); any other value is refused. */
+  /**
+   * OpenSSL's SSL_OP_* flags (crypto.constants). Honoured: NO_TICKET,
+   * CIPHER_SERVER_PREFERENCE, NO_TLSv1_2, NO_TLSv1_3, NO_RENEGOTIATION,
+   * ALLOW_NO_DHE_KEX; accepted as already so: ALL, NO_SSLv3, NO_TLSv1,
+   * NO_TLSv1_1, NO_COMPRESSION and other flags for what puretls lacks; the
+   * rest are refused by name (ERR_TLS_OPTION_UNSUPPORTED).
+   */
   secureOptions?: number;
   /** Trust anchors. Default: node's `tls.rootCertificates`. */
   ca?: CaOption;
@@ -172,39 +180,8 @@ export interface TlsSocketOptions extends ConnectOptions, Omit<TlsServerOptions,
   isServer?: boolean;
 }
 
-/** An Error carrying a node-style `code`. */
-export type CodedError = Error & { code: string };
-
-export function codedError<E extends Error>(err: E, code: string): E & { code: string } {
-  return Object.assign(err, { code });
-}
-
-/** node's error when the transport ends before the handshake completed. */
-export function disconnected(): CodedError {
-  return codedError(new Error('Client network socket disconnected before secure TLS connection was established'), 'ECONNRESET');
-}
-
-export function closedError(): CodedError {
-  return codedError(new Error('The transport is closed'), 'EPIPE');
-}
-
-export function invalidArgValue(option: string, value: unknown, reason: string): CodedError {
-  const shown = typeof value === 'string' ? `'${value}'` : String(value);
-  return codedError(new RangeError(`The option '${option}' ${reason}. Received ${shown}`), 'ERR_INVALID_ARG_VALUE');
-}
-
-/** node's "Received ..." of its validators' messages (internal/errors.js determineSpecificType, short values). */
-export function received(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'function') return `function ${value.name}`;
-  if (typeof value === 'object') return Array.isArray(value) ? 'an instance of Array' : `an instance of ${(value as object).constructor?.name ?? 'Object'}`;
-  return `type ${typeof value} (${typeof value === 'string' ? `'${value}'` : String(value)})`;
-}
-
-export function invalidArgType(option: string, expected: string, value: unknown): CodedError {
-  const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-  return codedError(new TypeError(`The "${option}" option must be ${expected}. Received ${got}`), 'ERR_INVALID_ARG_TYPE');
-}
+/** OpenSSL's SSL_OP_NO_TICKET (node's crypto.constants.SSL_OP_NO_TICKET): no TLS 1.2 session tickets. */
+export const SSL_OP_NO_TICKET = 0x4000;
 
 /** The versions puretls speaks, by node's names. */
 const VERSIONS: Readonly<Record<string, number>> = {
@@ -235,95 +212,6 @@ export function parseVersion(option: 'minVersion' | 'maxVersion', value: unknown
 
 function badVersion(message: string): never {
   throw codedError(new TypeError(message), 'ERR_TLS_INVALID_PROTOCOL_VERSION');
-}
-
-/** Where a node:tls option applies: createSecureContext(), connect(), createServer() (and new TlsSocket by its role). */
-export type OptionScope = 'context' | 'client' | 'server';
-
-interface UnsupportedOption {
-  readonly scopes: readonly OptionScope[];
-  /** What it would do, for the error message. */
-  readonly why: string;
-  /** Values that ask for nothing beyond what puretls does (accepted). undefined and null always are. */
-  readonly accepts?: (value: unknown) => boolean;
-}
-
-const ALL_SCOPES: readonly OptionScope[] = ['context', 'client', 'server'];
-/** secureProtocol values that mean "the versions minVersion..maxVersion allow", i.e. node's default. */
-const DEFAULT_METHODS = ['TLS_method', 'TLS_client_method', 'TLS_server_method', 'SSLv23_method', 'SSLv23_client_method', 'SSLv23_server_method'];
-
-/**
- * node:tls options (node 20: tls.createSecureContext, tls.connect,
- * tls.createServer, new tls.TLSSocket) that affect security and that puretls
- * does not implement yet. Each is refused with ERR_TLS_OPTION_UNSUPPORTED when
- * set (undefined and null are absent), so that no connection is made without
- * what was asked for. `accepts` lists the values that ask for nothing.
- *
- * Not here, because puretls implements them: ca, cert, key, passphrase,
- * ciphers, ciphersuites, sigalgs, ecdhCurve, honorCipherOrder, minVersion,
- * maxVersion, servername, checkServerIdentity, rejectUnauthorized,
- * requestCert, ALPNProtocols, ALPNCallback, SNICallback, session,
- * secureContext, handshakeTimeout, sessionTimeout, sessionIdContext, ticketKeys, and
- * enableTrace (on sockets), and puretls's own provider, limits, renegotiation,
- * rejectTruncation. Accepted and ignored (IGNORED_OPTIONS): enableTrace by
- * createSecureContext().
- */
-/** OpenSSL's SSL_OP_NO_TICKET (node's crypto.constants.SSL_OP_NO_TICKET): no TLS 1.2 session tickets. */
-export const SSL_OP_NO_TICKET = 0x4000;
-
-export const UNSUPPORTED_OPTIONS: Readonly<Record<string, UnsupportedOption>> = {
-  allowPartialTrustChain: { scopes: ALL_SCOPES, why: 'intermediate certificates as trust anchors', accepts: (v) => v === false },
-  clientCertEngine: { scopes: ALL_SCOPES, why: 'OpenSSL engines' },
-  crl: { scopes: ALL_SCOPES, why: 'certificate revocation lists are not checked' },
-  dhparam: { scopes: ALL_SCOPES, why: 'it sets DHE parameters, and puretls has no DHE suites (TLS 1.2 uses ECDHE only)' },
-  pfx: { scopes: ALL_SCOPES, why: 'PKCS#12 is not read; pass cert and key (PEM or DER)' },
-  privateKeyEngine: { scopes: ALL_SCOPES, why: 'OpenSSL engines' },
-  privateKeyIdentifier: { scopes: ALL_SCOPES, why: 'OpenSSL engines' },
-  secureOptions: {
-    scopes: ALL_SCOPES,
-    why: "of OpenSSL's SSL_OP_* flags only SSL_OP_NO_TICKET is interpreted",
-    accepts: (v) => v === 0 || v === SSL_OP_NO_TICKET,
-  },
-  secureProtocol: {
-    scopes: ALL_SCOPES,
-    why: `only ${DEFAULT_METHODS.join(', ')} (the default) are accepted; use minVersion/maxVersion`,
-    accepts: (v) => typeof v === 'string' && DEFAULT_METHODS.includes(v),
-  },
-  pskCallback: { scopes: ['client', 'server'], why: 'external pre-shared keys are not implemented' },
-  pskIdentityHint: { scopes: ['server'], why: 'external pre-shared keys are not implemented' },
-  requestOCSP: { scopes: ['client'], why: "OCSP stapling ('OCSPResponse') is not implemented", accepts: (v) => v === false },
-  minDHSize: {
-    scopes: ['client'],
-    why: 'only a number up to 2048 is supported (every DH group puretls negotiates, ffdhe2048 and up, has at least 2048 bits)',
-    accepts: (v) => typeof v === 'number' && v > 0 && v <= 2048,
-  },
-};
-
-/**
- * Options accepted and ignored, with why that is safe: they change no
- * security property of the connection.
- */
-export const IGNORED_OPTIONS: Readonly<Record<string, string>> = {
-  enableTrace: 'a context has no trace; connect(), createServer() and new TlsSocket() print one (tlsSocket.enableTrace())',
-};
-
-/** The error for a set option that puretls does not implement. */
-export function unsupportedOption(option: string, why: string): CodedError {
-  return codedError(new TypeError(`The "${option}" option is not supported by puretls yet: ${why}`), 'ERR_TLS_OPTION_UNSUPPORTED');
-}
-
-/**
- * Refuse every option of UNSUPPORTED_OPTIONS that applies to `scope` and is set.
- * @throws {TypeError} ERR_TLS_OPTION_UNSUPPORTED naming the option
- */
-export function refuseUnsupportedOptions(options: object, scope: OptionScope): void {
-  const given = options as Record<string, unknown>;
-  for (const [name, entry] of Object.entries(UNSUPPORTED_OPTIONS)) {
-    if (!entry.scopes.includes(scope)) continue;
-    const value = given[name];
-    if (value === undefined || value === null || entry.accepts?.(value)) continue;
-    throw unsupportedOption(name, entry.why);
-  }
 }
 
 function latin1(b: Uint8Array): string {

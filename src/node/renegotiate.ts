@@ -18,7 +18,7 @@
 import tls from 'node:tls';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import type { RenegotiationPolicy } from '../ssl/context.js';
-import { codedError, received } from './options.js';
+import { codedError, received } from './coded-errors.js';
 
 /** tlsSocket.renegotiate()'s options: for the new handshake and the ones after it. */
 export interface RenegotiateOptions {

@@ -16,12 +16,13 @@
  * ERR_TLS_SESSION_ATTACK.
  */
 import net from 'node:net';
-import { codedError, received, type SecureContextOptions, type TlsServerOptions } from './options.js';
+import { codedError, received } from './coded-errors.js';
+import type { SecureContextOptions, TlsServerOptions } from './options.js';
 import { SecureContext } from './secure-context.js';
 import { serverSetup, type SocketSetup } from './setup.js';
 import { TlsSocket } from './socket.js';
 import { RotatingTicketCodec } from '../session/ticket-codec.js';
-import { setNodeTicketKeys } from './secure-context.js';
+import { setNodeTicketKeys } from './ticket-keys.js';
 
 export type { NewSessionListener, ResumeSessionCallback, ResumeSessionListener } from './session-events.js';
 

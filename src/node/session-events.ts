@@ -40,7 +40,7 @@ import { ExtensionType, HandshakeType } from '../common/constants.js';
 import { ClientHello } from '../messages/hello.js';
 import { Session } from '../session/session.js';
 import type { Connection } from '../ssl/connection.js';
-import { codedError } from './options.js';
+import { codedError } from './coded-errors.js';
 import type { ConnectionSessions } from './sessions.js';
 import type { ServerHooks } from './setup.js';
 import { asError } from './transport.js';

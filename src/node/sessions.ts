@@ -18,7 +18,7 @@ import { bytesEqual } from '../common/bytes.js';
 import type { SessionStore } from '../ssl/context.js';
 import { MemorySessionCache } from '../session/cache.js';
 import type { Session } from '../session/session.js';
-import { codedError, received, type CodedError } from './options.js';
+import { codedError, received, type CodedError } from './coded-errors.js';
 
 /** OpenSSL's SSL_MAX_SID_CTX_LENGTH. */
 const MAX_SID_CTX_BYTES = 32;

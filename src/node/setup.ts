@@ -6,19 +6,12 @@
 import { Session } from '../session/session.js';
 import type { TlsContext } from '../ssl/context.js';
 import type { AlpnSelect } from '../ssl/context.js';
-import {
-  codedError,
-  invalidArgType,
-  parseAlpn,
-  parseTimeout,
-  refuseUnsupportedOptions,
-  unsupportedOption,
-  type AlpnCallback,
-  type ConnectOptions,
-  type TlsServerOptions,
-  type TlsSocketOptions,
-} from './options.js';
-import { SecureContext, tlsContextFor, type CheckServerIdentity, type ContextParams } from './secure-context.js';
+import { codedError, invalidArgType } from './coded-errors.js';
+import { tlsContextFor, type ContextParams } from './core-context.js';
+import { parseAlpn, parseTimeout, type AlpnCallback, type ConnectOptions, type TlsServerOptions, type TlsSocketOptions } from './options.js';
+import type { CheckServerIdentity } from './peer-certificate.js';
+import { SecureContext } from './secure-context.js';
+import { refuseUnsupportedOptions, unsupportedOption } from './unsupported-options.js';
 import type { SessionEventsMode } from './session-events.js';
 import { defaultServerSessionIdContext, type SessionCaches } from './sessions.js';
 

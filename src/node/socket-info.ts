@@ -15,7 +15,7 @@ import { parseCertificate } from '../x509/certificate.js';
 import type { DefaultVerifyResult } from '../x509/default-verifier.js';
 import { ephemeralKeyInfo, type EphemeralKeyInfo } from './algorithms.js';
 import { SocketControls } from './controls.js';
-import { toPeerCertificate, type PeerCertificate } from './secure-context.js';
+import { toPeerCertificate, type PeerCertificate } from './peer-certificate.js';
 
 const S = SignatureScheme;
 /** node's getSharedSigalgs() names (OpenSSL's key type + '+' + hash short name; 'UNDEF' for the EdDSA schemes). */

@@ -7,7 +7,7 @@
  */
 import { AlertDescription, TlsError } from '../common/errors.js';
 import { plaintextAlert } from '../ssl/peek.js';
-import { closedError } from './options.js';
+import { closedError } from './coded-errors.js';
 import { nodeError } from './node-errors.js';
 import { scheduler, type Task } from './scheduler.js';
 import { SocketInfo } from './socket-info.js';

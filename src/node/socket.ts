@@ -29,26 +29,24 @@
  * makes a truncation an 'error' (ERR_SSL_UNEXPECTED_EOF_WHILE_READING, as
  * OpenSSL 3's default).
  *
- * The writable side and failures are in socket-output.ts, node's accessors
- * in socket-info.ts, the controls in controls.ts.
+ * The Connection's set-up and its events are in socket-connection.ts, the
+ * writable side and failures in socket-output.ts, node's accessors in
+ * socket-info.ts, the controls in controls.ts.
  */
 import net from 'node:net';
 import { Duplex } from 'node:stream';
-import { HandshakeType } from '../common/constants.js';
-import { AlertDescription, TlsError } from '../common/errors.js';
 import type { Session } from '../session/session.js';
-import { Connection } from '../ssl/connection.js';
-import type { TlsContext } from '../ssl/context.js';
-import { codedError, disconnected, type TlsSocketOptions } from './options.js';
+import type { Connection } from '../ssl/connection.js';
+import { codedError, disconnected } from './coded-errors.js';
+import type { TlsSocketOptions } from './options.js';
 import { setupFromOptions, type ServerHooks, type SocketSetup } from './setup.js';
 import { HelloGate } from './hello-gate.js';
 import { Inbox } from './inbox.js';
-import { renegotiationDisabled, unexpectedEof } from './node-errors.js';
-import { emitNewSession, LoadedSession, ticketsSent } from './session-events.js';
+import { unexpectedEof } from './node-errors.js';
+import { emitNewSession, LoadedSession } from './session-events.js';
 import { scheduler } from './scheduler.js';
-import { SocketOutput } from './socket-output.js';
-import { attachTrace } from './trace.js';
-import { asError, destroyTransport } from './transport.js';
+import { SocketConnection } from './socket-connection.js';
+import { destroyTransport } from './transport.js';
 
 export { OUT_SLICE } from './socket-output.js';
 
@@ -66,10 +64,9 @@ export type { TlsSocketOptions };
  * 'OCSPResponse': OCSP stapling is not implemented (node emits it only with
  * `requestOCSP`, which puretls refuses).
  */
-export class TlsSocket extends SocketOutput {
+export class TlsSocket extends SocketConnection {
   /** The stream TLS runs over. */
   readonly transport: Duplex;
-  protected conn: Connection | null = null;
   protected readonly setup: SocketSetup;
   private readEnded = false;
   private transportPaused = false;
@@ -78,26 +75,14 @@ export class TlsSocket extends SocketOutput {
   /** The transport ended or closed: handled once the inbox is empty. */
   private inEof = false;
   private eofHandled = false;
-  /** The client's first flight is due. */
-  private startPending = false;
   /** push() returned false: no more input is processed until _read. */
   private readBlocked = false;
-  /** Client: the first flight went out (setServername() has no effect after). */
-  private started = false;
   /** puretls's rejectTruncation: a transport that ends without close_notify is an error. */
   private readonly rejectTruncation: boolean;
-  /** The Connection that has the trace attached (enableTrace). */
-  private traced: Connection | null = null;
   /** Server: the first bytes, until the Connection exists (see HelloGate). */
   private gate: HelloGate | undefined;
   /** Server: the 'resumeSession' answer, when the server had that listener. */
   private readonly loaded: LoadedSession | undefined;
-  /** Server with the session events: a TLS 1.2 ticket went out since the last call. */
-  private ticketSent: (() => boolean) | undefined;
-  private keylogAttached = false;
-  /** Handshakes the Connection completed ('handshake' events), and those reported ('secure'). */
-  private handshakes = 0;
-  private reportedHandshakes = 0;
 
   /**
    * TLS over `transport`. Client (default): the handshake starts once the
@@ -141,85 +126,6 @@ export class TlsSocket extends SocketOutput {
       // Else peek first ('resumeSession', SNI), or refuse on the first bytes.
       if (!this.setup.selectContext && !this.loaded && this.setup.context.certificate) this.createConnection(this.setup.context);
     }
-  }
-
-  // ---- wiring ---------------------------------------------------------------
-
-  private createConnection(context: TlsContext): boolean {
-    const server = this.setup.role === 'server';
-    if (server && !context.certificate) {
-      const name = typeof this.servername === 'string' ? ` for '${this.servername}'` : '';
-      this.refuse(new TlsError('ERR_TLS_UNRECOGNIZED_NAME', AlertDescription.unrecognized_name, `no certificate${name}`));
-      return false;
-    }
-    try {
-      const session = this.setup.session;
-      const serverName = this.setupName || this.setup.serverName;
-      this.conn = new Connection(context, this.setup.role, server ? {} : { serverName, ...(session ? { session } : {}) });
-    } catch (e) {
-      this.fail(asError(e));
-      return false;
-    }
-    this.applyMaxSendFragment();
-    this.conn.on('keyUpdate', (ev) => this.emit('keyUpdate', ev));
-    this.conn.on('postHandshakeAuth', (ev) => this.emit('postHandshakeAuth', ev));
-    this.conn.on('handshake', () => void this.handshakes++);
-    this.conn.on('message', (ev) => {
-      // disableRenegotiation(): the peer's ClientHello (server) or HelloRequest (client) after the handshake.
-      const peerStarts = ev.direction === 'received' && this.established && (ev.type === HandshakeType.client_hello || ev.type === HandshakeType.hello_request);
-      if (peerStarts && this.renegotiationRefused) this.fail(renegotiationDisabled());
-    });
-    if (this.tracing) this.traceConnection();
-    if (server && this.setup.sessionEvents) this.ticketSent = ticketsSent(this.conn);
-    if (!server) this.conn.on('session', (s: Session) => this.sessionReceived(s));
-    if (this.listenerCount('keylog') > 0 || (this.setup.server?.listenerCount('keylog') ?? 0) > 0) this.attachKeylog();
-    return true;
-  }
-
-  private attachKeylog(): void {
-    if (this.keylogAttached || !this.conn) return;
-    this.keylogAttached = true;
-    this.conn.on('keylog', (line) => {
-      const buf = Buffer.from(`${line}\n`, 'latin1');
-      this.emit('keylog', buf);
-      this.setup.server?.emit('keylog', buf, this);
-    });
-  }
-
-  protected traceConnection(): void {
-    const conn = this.conn;
-    if (!this.tracing || !conn || this.traced === conn) return;
-    this.traced = conn;
-    attachTrace(conn, (line) => void process.stderr.write(line));
-  }
-
-  /** setServername() before the first flight: a new Connection for the new name (nothing was sent yet). */
-  protected renameServer(name: string): void {
-    if (this.started || !this.conn || this.destroyed) return;
-    this.servername = name !== '' && net.isIP(name) === 0 ? name : false;
-    this.setupName = name;
-    this.conn = null;
-    this.keylogAttached = false;
-    this.createConnection(this.setup.context);
-  }
-  /** Client: the server name given to the Connection (setServername() replaces the option's). */
-  private setupName: string | undefined;
-
-  protected requestStart(): void {
-    if (this.destroyed || !this.conn) return;
-    this.startPending = true;
-    scheduler.schedule(this.task);
-  }
-
-  private start(): void {
-    if (this.destroyed || !this.conn) return;
-    this.started = true;
-    try {
-      this.conn.doHandshake();
-    } catch (e) {
-      return this.fatal(e);
-    }
-    this.flush();
   }
 
   // ---- transport events -------------------------------------------------------

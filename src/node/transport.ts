@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { TlsError } from '../common/errors.js';
-import { closedError } from './options.js';
+import { closedError } from './coded-errors.js';
 import { nodeRenegotiationError } from './renegotiate.js';
 
 type Callback = (err?: Error | null) => void;

@@ -22,7 +22,8 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect } from './connect.js';
-import { codedError, invalidArgValue, type ConnectOptions } from './options.js';
+import { codedError, invalidArgValue } from './coded-errors.js';
+import type { ConnectOptions } from './options.js';
 import { SecureContext } from './secure-context.js';
 import { clientSetup } from './setup.js';
 import type { TlsSocket } from './socket.js';

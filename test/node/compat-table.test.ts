@@ -182,7 +182,7 @@ const CONTEXT_OPTIONS: Row[] = [
   { name: 'honorCipherOrder', sample: true },
   { name: 'minVersion', differs: "'TLSv1', 'TLSv1.1' (and 'SSLv3') are refused: not implemented (RFC 8996)", sample: 'TLSv1.2' },
   { name: 'maxVersion', sample: 'TLSv1.3' },
-  { name: 'secureOptions', differs: 'only 0 and SSL_OP_NO_TICKET; any other flag is refused, naming the option', sample: 0x4000 },
+  { name: 'secureOptions', differs: 'NO_TICKET, CIPHER_SERVER_PREFERENCE, NO_TLSv1_2, NO_TLSv1_3, NO_RENEGOTIATION, ALLOW_NO_DHE_KEX honoured; ALL, NO_SSLv3, NO_TLSv1, NO_TLSv1_1, NO_COMPRESSION hold already; other flags are refused by name', sample: 0x4000 },
   { name: 'secureProtocol', differs: "only the methods that mean the default (TLS_method, SSLv23_method and their client/server forms); others are refused: use minVersion/maxVersion", sample: 'TLS_method' },
   { name: 'crl', sample: 'x' },
   { name: 'dhparam', sample: 'auto' },

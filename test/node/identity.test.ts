@@ -12,7 +12,9 @@ import { AlertDescription, TlsError } from '../../src/common/errors.js';
 import { Connection } from '../../src/ssl/connection.js';
 import { TlsContext } from '../../src/ssl/context.js';
 import { connect, createSecureContext } from '../../src/node/index.js';
-import { tlsContextFor, type CheckServerIdentity, type IdentityFailure } from '../../src/node/secure-context.js';
+import { tlsContextFor } from '../../src/node/core-context.js';
+import type { IdentityFailure } from '../../src/node/node-verifier.js';
+import type { CheckServerIdentity } from '../../src/node/peer-certificate.js';
 import { driveExpectingError, serverCert } from '../helpers/pair.js';
 import { certsFor, installCleanup, listen, track, type Certs } from './support.js';
 
