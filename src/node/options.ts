@@ -160,8 +160,12 @@ export interface TlsServerOptions extends SecureContextOptions {
    * Called only when the client offers ALPN; exclusive with ALPNProtocols.
    */
   ALPNCallback?: AlpnCallback;
-  /** Pick a context by the client's SNI: cb(null, createSecureContext(...)) or cb(null) for the default. */
-  SNICallback?: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
+  /**
+   * Pick a context by the client's SNI: cb(null, createSecureContext(...)),
+   * cb(null, options) with the options themselves (puretls; node 20 fails the
+   * connection then), or cb(null) for the default.
+   */
+  SNICallback?: (servername: string, cb: (err: Error | null, ctx?: SecureContext | SecureContextOptions) => void) => void;
   /** Default 120000 ms; on expiry 'tlsClientError' with ERR_TLS_HANDSHAKE_TIMEOUT. */
   handshakeTimeout?: number;
   secureContext?: SecureContext;

@@ -8,7 +8,7 @@ import type { TlsContext } from '../ssl/context.js';
 import type { AlpnSelect } from '../ssl/context.js';
 import { codedError, invalidArgType } from './coded-errors.js';
 import { tlsContextFor, type ContextParams } from './core-context.js';
-import { parseAlpn, parseTimeout, type AlpnCallback, type ConnectOptions, type TlsServerOptions, type TlsSocketOptions } from './options.js';
+import { parseAlpn, parseTimeout, type AlpnCallback, type ConnectOptions, type SecureContextOptions, type TlsServerOptions, type TlsSocketOptions } from './options.js';
 import type { CheckServerIdentity } from './peer-certificate.js';
 import { SecureContext } from './secure-context.js';
 import { refuseUnsupportedOptions, unsupportedOption } from './unsupported-options.js';
@@ -48,6 +48,11 @@ export interface SocketSetup {
 }
 
 export const DEFAULT_SERVER_HANDSHAKE_TIMEOUT = 120_000;
+
+/** node:tls's SecureContext (its `context` is OpenSSL's native handle). */
+function isNodeSecureContext(v: object): boolean {
+  return !(v instanceof SecureContext) && 'context' in v && typeof (v as { context: unknown }).context === 'object' && v.constructor?.name === 'SecureContext';
+}
 
 function checkObject(options: unknown): void {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
@@ -173,14 +178,21 @@ export function serverSetup(
     if (!c) cache.set(chosen, (c = tlsContextFor(chosen, paramsFor(chosen))));
     return c;
   };
+  /** SNICallback's plain options objects, made into contexts once each. */
+  const fromOptions = new WeakMap<object, SecureContext>();
   const selectContext: SelectContext = (servername, cb) => {
-    const done = (err: Error | null, chosen?: SecureContext): void => {
+    const done = (err: Error | null, chosen?: SecureContext | SecureContextOptions): void => {
       if (err) return cb(err);
       if (chosen === undefined || chosen === null) return cb(null, context);
-      // As node 20: a plain options object (or node:tls's own SecureContext) is refused, the connection fails.
-      if (!(chosen instanceof SecureContext)) return cb(codedError(new TypeError('Invalid SNI context: SNICallback must give a SecureContext from createSecureContext()'), 'ERR_TLS_INVALID_CONTEXT'));
+      // node:tls's own SecureContext cannot be read (OpenSSL's handle): the connection fails, as node's with a foreign one.
+      if (typeof chosen !== 'object' || isNodeSecureContext(chosen)) {
+        return cb(codedError(new TypeError('Invalid SNI context: SNICallback must give a SecureContext from createSecureContext() or its options'), 'ERR_TLS_INVALID_CONTEXT'));
+      }
       try {
-        cb(null, contextFor(chosen));
+        // puretls also takes the options object itself (node 20 fails the connection then).
+        let sc = chosen instanceof SecureContext ? chosen : fromOptions.get(chosen);
+        if (!sc) fromOptions.set(chosen, (sc = new SecureContext(chosen as SecureContextOptions)));
+        cb(null, contextFor(sc));
       } catch (e) {
         cb(e instanceof Error ? e : new Error(String(e)));
       }

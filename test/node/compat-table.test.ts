@@ -230,7 +230,7 @@ const SERVER_OPTIONS: Row[] = [
   { name: 'rejectUnauthorized', sample: false },
   { name: 'ALPNProtocols', sample: ['h2'] },
   { name: 'ALPNCallback', sample: () => undefined },
-  { name: 'SNICallback', differs: 'must give our SecureContext (a plain object fails the connection, as node 20)', sample: () => undefined },
+  { name: 'SNICallback', differs: 'also takes the options object itself (node 20 fails the connection then); a node:tls SecureContext is refused (ERR_TLS_INVALID_CONTEXT)', sample: () => undefined },
   { name: 'handshakeTimeout', sample: 1000 },
   { name: 'highWaterMark', sample: 1024 },
   { name: 'allowHalfOpen', sample: true },
