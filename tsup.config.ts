@@ -5,6 +5,7 @@ import { defineConfig, type Options } from 'tsup';
 const index = {
   index: 'src/index.ts',
   testing: 'src/testing/index.ts',
+  'node-crypto': 'src/crypto/node-crypto.ts',
   https: 'src/node/https.ts',
   http2: 'src/node/http2.ts',
   undici: 'src/node/undici.ts',
@@ -13,8 +14,8 @@ const common: Options = { sourcemap: true, target: 'node20', platform: 'node', c
 
 /**
  * Two builds from the same sources:
- * - ESM: the library (dist/index.js, index.d.ts; testing, https, http2,
- *   undici likewise) and the CLI and demo (ESM only: demo.ts uses
+ * - ESM: the library (dist/index.js, index.d.ts; testing, node-crypto,
+ *   https, http2, undici likewise) and the CLI and demo (ESM only: demo.ts uses
  *   import.meta.url), sharing chunks (one TlsSocket class for all entries);
  * - CommonJS: the library entries (dist/index.cjs, index.d.cts, ...), for
  *   `require('puretls')` and `require('puretls/https')`: each a bundle of

@@ -118,7 +118,20 @@ const alertCode: Partial<Record<number, TlsErrorCode>> = {
  * description sent (or, for ERR_TLS_ALERT_RECEIVED, received). Messages never
  * carry secrets.
  */
+/** The brand every copy of TlsError puts on its prototype. */
+const TLS_ERROR_BRAND = Symbol.for('puretls.TlsError');
+
 export class TlsError extends Error {
+  /**
+   * `x instanceof TlsError` holds for a TlsError of any copy of puretls (the
+   * CommonJS entries, such as 'puretls/node-crypto', are separate bundles):
+   * they carry one global brand. Subclasses keep the ordinary check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== TlsError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TLS_ERROR_BRAND] === true;
+  }
+
   /** True when the alert came from the peer rather than being sent by us. */
   readonly remote: boolean;
   /** True for an unexpected exception turned into internal_error (see TlsError.bug): a puretls bug. */
@@ -192,3 +205,4 @@ export class TlsError extends Error {
     );
   }
 }
+Object.defineProperty(TlsError.prototype, TLS_ERROR_BRAND, { value: true });
