@@ -176,6 +176,10 @@ for (const n of [16, 64, 1024]) {
   console.log(`${String(n).padEnd(8)} ${fmt(tls)}   ${fmt(base)}        ${fmt(tls / base, 2)}`);
 }
 
+// Over TCP on 127.0.0.1, servers in a child process, every figure beside node:tls
+// (about 3 minutes; `npm run bench -- --quick`: about 30 s).
+execFileSync(process.execPath, [fileURLToPath(new URL('./sockets.mjs', import.meta.url)), ...process.argv.slice(2).filter((a) => a === '--quick')], { stdio: 'inherit' });
+
 // Over TCP, through the Node adapter (minutes each): BENCH_SOCKETS=1 npm run bench.
 // Each also takes dist directories to compare, e.g. `node bench/eventloop.mjs before=/tmp/dist-before after=dist`.
 if (process.env.BENCH_SOCKETS) {
