@@ -159,6 +159,19 @@ export function ffdheGroupName(group: number): FfdheGroupName | undefined {
 }
 
 /**
+ * The peer's FFDHE share Y as a number, after the checks (RFC 8446 §4.2.8.1;
+ * RFC 7919 §5.1): exactly pLen bytes and 1 < Y < p-1, else illegal_parameter.
+ */
+export function ffdhePeerShare(name: FfdheGroupName, peerPublicKey: Uint8Array, pLen: number, pMinus1: bigint): bigint {
+  if (peerPublicKey.length !== pLen) {
+    throw TlsError.illegal(`${name} key share must be ${pLen} bytes, got ${peerPublicKey.length}`);
+  }
+  const y = bytesToBigInt(peerPublicKey);
+  if (y <= 1n || y >= pMinus1) throw TlsError.illegal(`${name} key share out of range (need 1 < Y < p-1)`);
+  return y;
+}
+
+/**
  * Our FFDHE share: Y = 2^x mod p, left-padded to the prime's length. The peer's
  * share must have exactly that length and satisfy 1 < Y < p-1 (RFC 8446
  * §4.2.8.1; RFC 7919 §5.1), else illegal_parameter. The shared secret keeps its
@@ -183,11 +196,7 @@ export function ffdheKeyExchange(group: number, randomBytes: (n: number) => Uint
     group,
     publicKey,
     complete(peerPublicKey: Uint8Array): Uint8Array {
-      if (peerPublicKey.length !== pLen) {
-        throw TlsError.illegal(`${name} key share must be ${pLen} bytes, got ${peerPublicKey.length}`);
-      }
-      const y = bytesToBigInt(peerPublicKey);
-      if (y <= 1n || y >= p - 1n) throw TlsError.illegal(`${name} key share out of range (need 1 < Y < p-1)`);
+      const y = ffdhePeerShare(name, peerPublicKey, pLen, p - 1n);
       return bigIntToBytes(modPow(y, x, p), pLen);
     },
   };

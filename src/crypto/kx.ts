@@ -10,10 +10,9 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { NamedGroup } from '../common/constants.js';
 import { TlsError } from '../common/errors.js';
 import { FFDHE_GROUPS, ffdheGroupName, ffdheKeyExchange } from './ffdhe.js';
+import { drawScalar, montgomeryShared, weierstrassShared } from './kx-checks.js';
 import type { KeyExchange } from './provider.js';
-import { bytesToBigInt } from './rsa.js';
-
-type RandomBytes = (n: number) => Uint8Array;
+import { draw, type RandomBytes } from './random-source.js';
 
 type Montgomery = typeof x25519;
 type Weierstrass = typeof p256;
@@ -32,12 +31,6 @@ const WEIERSTRASS: ReadonlyMap<number, { name: string; curve: Weierstrass }> = n
 /** Every group keyExchange() can do. */
 export const SUPPORTED_GROUPS: readonly number[] = [...MONTGOMERY.keys(), ...WEIERSTRASS.keys(), ...FFDHE_GROUPS];
 
-function draw(randomBytes: RandomBytes, n: number): Uint8Array {
-  const r = randomBytes(n);
-  if (r.length !== n) throw new Error(`random source returned ${r.length} bytes, asked for ${n}`);
-  return new Uint8Array(r); // our own copy (not Buffer#slice, a view): we mask and keep it
-}
-
 /**
  * X25519 / X448. The private key is `length` random bytes (clamped by the
  * ladder). A peer share of the wrong length, or one of low order (noble refuses
@@ -51,21 +44,8 @@ function montgomeryExchange(group: number, randomBytes: RandomBytes): KeyExchang
   return {
     group,
     publicKey,
-    complete(peerPublicKey: Uint8Array): Uint8Array {
-      if (peerPublicKey.length !== length) {
-        throw TlsError.illegal(`${name} key share must be ${length} bytes, got ${peerPublicKey.length}`);
-      }
-      let shared: Uint8Array;
-      try {
-        shared = fn.getSharedSecret(secret, peerPublicKey);
-      } catch {
-        throw TlsError.illegal(`${name} key share is a low-order point`);
-      }
-      let acc = 0;
-      for (let i = 0; i < shared.length; i++) acc |= shared[i]!;
-      if (acc === 0) throw TlsError.illegal(`${name} shared secret is all zeros`);
-      return shared;
-    },
+    complete: (peerPublicKey: Uint8Array): Uint8Array =>
+      montgomeryShared(name, length, peerPublicKey, (peer) => fn.getSharedSecret(secret, peer)),
   };
 }
 
@@ -79,35 +59,15 @@ function montgomeryExchange(group: number, randomBytes: RandomBytes): KeyExchang
 function weierstrassExchange(group: number, randomBytes: RandomBytes): KeyExchange {
   const { name, curve } = WEIERSTRASS.get(group)!;
   const { Fn, Fp } = curve.Point;
-  const scalarLength = Fn.BYTES;
-  const excessBits = scalarLength * 8 - Fn.BITS;
-  let secret: Uint8Array | undefined;
-  for (let attempt = 0; attempt < 128 && secret === undefined; attempt++) {
-    const r = draw(randomBytes, scalarLength);
-    r[0] &= 0xff >>> excessBits;
-    const d = bytesToBigInt(r);
-    if (d !== 0n && d < Fn.ORDER) secret = r;
-    else r.fill(0);
-  }
-  if (secret === undefined) throw TlsError.internal(`${name}: random source gave no valid scalar in 128 tries`);
-  const sk = secret;
+  const sk = drawScalar(name, randomBytes, Fn.BYTES, Fn.BITS, Fn.ORDER);
   const publicKey = curve.getPublicKey(sk, false);
   const shareLength = 1 + 2 * Fp.BYTES;
   return {
     group,
     publicKey,
-    complete(peerPublicKey: Uint8Array): Uint8Array {
-      if (peerPublicKey.length !== shareLength || peerPublicKey[0] !== 0x04) {
-        throw TlsError.illegal(`${name} key share must be an uncompressed point of ${shareLength} bytes`);
-      }
-      let shared: Uint8Array;
-      try {
-        shared = curve.getSharedSecret(sk, peerPublicKey, true);
-      } catch {
-        throw TlsError.illegal(`${name} key share is not a point on the curve`);
-      }
-      return shared.slice(1); // drop the compressed-point prefix: x coordinate, Fp.BYTES long
-    },
+    // The shared secret without the compressed-point prefix: the x coordinate, Fp.BYTES long.
+    complete: (peerPublicKey: Uint8Array): Uint8Array =>
+      weierstrassShared(name, shareLength, peerPublicKey, (peer) => curve.getSharedSecret(sk, peer, true)).slice(1),
   };
 }
 

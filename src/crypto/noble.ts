@@ -7,6 +7,7 @@ import { createAead } from './aead.js';
 import { createHash, hkdfExpand, hkdfExtract, hmac } from './hash.js';
 import { keyExchange, SUPPORTED_GROUPS } from './kx.js';
 import type { CryptoProvider } from './provider.js';
+import { checkedRandom } from './random-source.js';
 import { sign, verify } from './signature.js';
 
 export interface NobleProviderOptions {
@@ -36,14 +37,7 @@ export function nobleProvider(options: NobleProviderOptions = {}): CryptoProvide
   const source = options.random ?? systemRandom;
   const clock = options.clock ?? systemClock;
 
-  const randomBytes = (length: number): Uint8Array => {
-    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`randomBytes: bad length ${length}`);
-    const r = source(length);
-    if (!(r instanceof Uint8Array) || r.length !== length) {
-      throw new Error(`random source returned ${r instanceof Uint8Array ? r.length : typeof r} bytes, asked for ${length}`);
-    }
-    return r;
-  };
+  const randomBytes = checkedRandom(source);
 
   return Object.freeze({
     randomBytes,

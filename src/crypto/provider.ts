@@ -107,3 +107,18 @@ export interface CryptoProvider {
   /** Verify; false on any mismatch or malformed signature, never throws for bad signatures. */
   verify(key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array): boolean;
 }
+
+/** `check(key, algorithm, message, signature)`, or false for anything it throws: CryptoProvider.verify's contract. */
+export function verifyOrFalse(
+  check: CryptoProvider['verify'],
+  key: PublicKey,
+  algorithm: SignatureAlgorithm,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  try {
+    return check(key, algorithm, message, signature);
+  } catch {
+    return false;
+  }
+}

@@ -13,6 +13,7 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { digest } from './hash.js';
 import {
   hashLength,
+  verifyOrFalse,
   type EcCurve,
   type HashAlgorithm,
   type PrivateKey,
@@ -106,9 +107,5 @@ function verifyUnchecked(key: PublicKey, algorithm: SignatureAlgorithm, message:
  * false before any arithmetic (the primitive throws, caught here).
  */
 export function verify(key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array): boolean {
-  try {
-    return verifyUnchecked(key, algorithm, message, signature);
-  } catch {
-    return false;
-  }
+  return verifyOrFalse(verifyUnchecked, key, algorithm, message, signature);
 }

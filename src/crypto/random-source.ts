@@ -1,0 +1,30 @@
+/**
+ * Randomness plumbing shared by both providers (noble.ts, node-crypto.ts):
+ * the checked randomBytes() over a caller's source, and private-key draws.
+ * Touches no system randomness itself.
+ */
+
+export type RandomBytes = (n: number) => Uint8Array;
+
+/**
+ * randomBytes() over `source`: a RangeError for a length that is not a
+ * non-negative safe integer, an Error when the source returns anything but
+ * a Uint8Array of exactly the asked length.
+ */
+export function checkedRandom(source: RandomBytes): RandomBytes {
+  return (length: number): Uint8Array => {
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`randomBytes: bad length ${length}`);
+    const r = source(length);
+    if (!(r instanceof Uint8Array) || r.length !== length) {
+      throw new Error(`random source returned ${r instanceof Uint8Array ? r.length : typeof r} bytes, asked for ${length}`);
+    }
+    return r;
+  };
+}
+
+/** Our own copy of `n` random bytes (not Buffer#slice, a view: the caller's buffer may be one we must not keep). */
+export function draw(randomBytes: RandomBytes, n: number): Uint8Array {
+  const r = randomBytes(n);
+  if (r.length !== n) throw new Error(`random source returned ${r.length} bytes, asked for ${n}`);
+  return new Uint8Array(r);
+}
