@@ -194,6 +194,7 @@ class ExpectFinished implements HandshakeState {
     this.core.client.fill(0);
     this.core.server.fill(0);
     cx.finishHandshake(secrets13(cx, ks, app.exporter, resumptionMaster));
-    return new ExpectTraffic13({ transcript, ks, suite });
+    // Only a client that offered post_handshake_auth keeps the transcript (RFC 8446 §4.6.2).
+    return new ExpectTraffic13(cx.config.postHandshakeAuth ? { transcript, ks, suite } : undefined);
   }
 }

@@ -348,6 +348,7 @@ class ExpectClientFinished implements HandshakeState {
     const resumptionMaster = ks.derive('res master', transcript.hash());
     this.core.clientHs.fill(0);
     cx.finishHandshake(secrets13(cx, ks, app.exporter, resumptionMaster));
-    return new ExpectTraffic13({ transcript, ks, suite });
+    // Only when the client sent post_handshake_auth may we ask later (RFC 8446 §4.6.2).
+    return new ExpectTraffic13(cx.negotiated.postHandshakeAuth ? { transcript, ks, suite } : undefined);
   }
 }

@@ -34,7 +34,12 @@ const CONTEXT_LENGTH = 32;
 /** Traffic: KeyUpdate both ways, NewSessionTicket and CertificateRequest to clients (RFC 8446 §4.6). */
 export class ExpectTraffic13 implements HandshakeState {
   readonly name = 'ExpectTraffic13';
-  constructor(private readonly hs: HandshakeTranscript13) {}
+  /**
+   * `hs`: kept only when post-handshake authentication may follow (the
+   * client sent post_handshake_auth / we offered it); otherwise a connection
+   * at rest holds no transcript or key schedule.
+   */
+  constructor(private readonly hs: HandshakeTranscript13 | undefined) {}
 
   handle(cx: HandshakeContext, msg: HandshakeMessage): HandshakeState {
     switch (msg.type) {
@@ -48,7 +53,7 @@ export class ExpectTraffic13 implements HandshakeState {
         return this;
       case H.certificate_request:
         // RFC 8446 §4.6.2: only to a client that sent post_handshake_auth; otherwise unexpected_message.
-        if (cx.role === 'server' || !cx.config.postHandshakeAuth) throw TlsError.unexpected('CertificateRequest after the handshake without post_handshake_auth');
+        if (cx.role === 'server' || !cx.config.postHandshakeAuth || !this.hs) throw TlsError.unexpected('CertificateRequest after the handshake without post_handshake_auth');
         answerCertificateRequest(cx, this.hs, msg);
         return this;
       default:
@@ -58,6 +63,8 @@ export class ExpectTraffic13 implements HandshakeState {
 
   /** Server (verifyClientPostHandshake): send a CertificateRequest; the client's answer comes next. */
   requestCertificate(cx: HandshakeContext): HandshakeState {
+    // Connection.verifyClientPostHandshake refuses a client that did not send post_handshake_auth.
+    if (!this.hs) throw TlsError.internal('post-handshake authentication without the handshake transcript');
     const transcript = this.hs.transcript.fork();
     const context = cx.config.provider.randomBytes(CONTEXT_LENGTH);
     send(cx, transcript, new CertificateRequest13(context, [makeExtension(SignatureAlgorithmsExt, certificateRequestSchemes(cx))]));
