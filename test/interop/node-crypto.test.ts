@@ -24,6 +24,7 @@ import {
   SCHEME,
   SUITES,
   acceptFrom,
+  answerAndClose,
   clientCert,
   connectOurs,
   describeConn,
@@ -163,22 +164,10 @@ async function fromSClient(
   return { cli, conn, p: pump(conn, sock) };
 }
 
-/** Handshake; s_client's line arrives; we answer; we close; s_client exits 0. */
-async function answer({ cli, conn, p }: { cli: PeerHandle; conn: Connection; p: Pump }, line: string): Promise<void> {
-  await within(p.handshake, T, () => `${describeConn(conn)}${show(cli)}`).catch((e: Error) => {
-    throw new Error(`${e.message}\n${describeConn(conn)}${show(cli)}`);
-  });
-  const got = await p.waitForData((b) => b.includes('\n'), T).catch((e: Error) => {
-    throw new Error(`${e.message}${show(cli)}`);
-  });
-  expect(got.toString('latin1'), show(cli)).toBe(`${line}\n`);
-  const reply = `puretls: ${reverseLine(line)}`;
-  const mark = cli.mark();
-  p.send(`${reply}\n`);
-  await cli.waitFor(reply, T, mark);
-  await p.end();
-  expect((await cli.waitForExit(T)).code, `s_client exit${show(cli)}`).toBe(0);
-  expect(cli.output(), show(cli)).toMatch(/^ *Verify return code: 0 \(ok\)$/m);
+/** answerAndClose, and s_client verified our chain. */
+async function answer(run: { cli: PeerHandle; conn: Connection; p: Pump }, line: string): Promise<void> {
+  await answerAndClose(run, line, T);
+  expect(run.cli.output(), show(run.cli)).toMatch(/^ *Verify return code: 0 \(ok\)$/m);
 }
 
 /** Each suite × each certificate type, the group alternating X25519 / P-256 (each suite gets both). */

@@ -18,7 +18,7 @@ import { makeCert, makeChain } from '../helpers/keys.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { installPeerCleanup, runOpensslClient, startOpensslServer, type PeerHandle } from '../helpers/peers.js';
 import { pump, type Pump } from '../helpers/pump.js';
-import { ALL_GROUP_IDS, CERT_TYPES, GROUPS, SIG_TYPE, SUITES, clientCert, connectOurs, group, groupName, installSocketCleanup, listen, makeCertSets, ourClient, ourServer, rejectionOf, reverseLine, serverCert, verifierFor, within, type CertSet, type CertType, type GroupRow, SCHEME, describeConn, show, acceptFrom } from './support.js';
+import { answerAndClose, ALL_GROUP_IDS, CERT_TYPES, GROUPS, SIG_TYPE, SUITES, clientCert, connectOurs, group, groupName, installSocketCleanup, listen, makeCertSets, ourClient, ourServer, rejectionOf, reverseLine, serverCert, verifierFor, within, type CertSet, type CertType, type GroupRow, SCHEME, describeConn, show, acceptFrom } from './support.js';
 
 installPeerCleanup();
 installSocketCleanup();
@@ -233,23 +233,6 @@ async function sClientToServer(set: CertSet, opensslArgs: string[], ours: Omit<P
   return { cli, conn, p: pump(conn, sock) };
 }
 
-/** Handshake; s_client's stdin line arrives; we answer with it reversed; we close; s_client exits 0. */
-async function answerAndClose({ cli, conn, p }: ClientRun, line: string): Promise<void> {
-  await within(p.handshake, T, () => `${describeConn(conn)}${show(cli)}`).catch((e: Error) => {
-    throw new Error(`${e.message}\n${describeConn(conn)}${show(cli)}`);
-  });
-  const got = await p.waitForData((b) => b.includes('\n'), T).catch((e: Error) => {
-    throw new Error(`${e.message}${show(cli)}`);
-  });
-  expect(got.toString('latin1'), show(cli)).toBe(`${line}\n`);
-  const answer = `puretls: ${reverseLine(line)}`;
-  const mark = cli.mark();
-  p.send(`${answer}\n`);
-  await cli.waitFor(answer, T, mark);
-  await p.end();
-  const exit = await cli.waitForExit(T);
-  expect(exit.code, `s_client exit${show(cli)}`).toBe(0);
-}
 
 /** What s_client printed about the handshake, checked against our side. */
 function checkSClientSummary(cli: PeerHandle, conn: Connection, cert: CertType, g?: GroupRow): void {

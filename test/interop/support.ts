@@ -8,7 +8,7 @@ import { SignatureScheme } from '../../src/common/constants.js';
  */
 import { once } from 'node:events';
 import net from 'node:net';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { CipherSuite, NamedGroup } from '../../src/common/constants.js';
 import { Connection } from '../../src/ssl/connection.js';
 import type { Session } from '../../src/session/session.js';
@@ -380,4 +380,22 @@ export async function acceptFrom(l: Listener, cli: PeerHandle, ms = 10_000): Pro
   });
   exited.catch(() => {});
   return within(Promise.race([l.accept(), exited]), ms, () => `no connection from s_client${show(cli)}`);
+}
+
+/** Handshake; s_client's stdin line arrives; we answer with it reversed; we close; s_client exits 0. */
+export async function answerAndClose({ cli, conn, p }: { cli: PeerHandle; conn: Connection; p: Pump }, line: string, T = 10_000): Promise<void> {
+  await within(p.handshake, T, () => `${describeConn(conn)}${show(cli)}`).catch((e: Error) => {
+    throw new Error(`${e.message}\n${describeConn(conn)}${show(cli)}`);
+  });
+  const got = await p.waitForData((b) => b.includes('\n'), T).catch((e: Error) => {
+    throw new Error(`${e.message}${show(cli)}`);
+  });
+  expect(got.toString('latin1'), show(cli)).toBe(`${line}\n`);
+  const answer = `puretls: ${reverseLine(line)}`;
+  const mark = cli.mark();
+  p.send(`${answer}\n`);
+  await cli.waitFor(answer, T, mark);
+  await p.end();
+  const exit = await cli.waitForExit(T);
+  expect(exit.code, `s_client exit${show(cli)}`).toBe(0);
 }

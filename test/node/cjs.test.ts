@@ -7,40 +7,17 @@
  * The type declarations named for both conditions exist and type-check from a
  * CommonJS (.cts) and an ESM (.mts) consumer.
  */
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeCert } from '../helpers/keys.js';
-import { trackTempDir } from '../helpers/tmp.js';
+import { buildPackage, ROOT, runNode } from '../helpers/built-package.js';
 import { runToEnd } from '../cli/support.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 let dir: string;
 let pkg: string;
 
-function run(file: string, args: string[], cwd: string, timeout = 120_000): Promise<void> {
-  return new Promise((res, rej) =>
-    execFile(process.execPath, [file, ...args], { cwd, timeout }, (err, stdout, stderr) =>
-      err ? rej(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`)) : res(),
-    ),
-  );
-}
-
 beforeAll(async () => {
-  // Under node_modules/.cache so that the ESM bundle's bare @noble imports resolve from the repo.
-  dir = join(ROOT, 'node_modules', '.cache', `puretls-cjs-test-${process.pid}-${Date.now()}`);
-  pkg = join(dir, 'node_modules', 'puretls');
-  mkdirSync(pkg, { recursive: true });
-  trackTempDir(dir);
-  // The repo's tsup.config.ts (both builds, declarations included), into the private package.
-  await run(join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js'), ['--silent', '--out-dir', join(pkg, 'dist')], ROOT, 240_000);
-  copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
-  // The consumer's own package: without it, TypeScript would resolve 'puretls' as the repo's self-reference.
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'puretls-consumer', private: true }));
-  const cert = await makeCert({ keyType: 'p256', tag: 'cjs' });
-  writeFileSync(join(dir, 'cert.pem'), cert.certPem);
-  writeFileSync(join(dir, 'key.pem'), cert.keyPem);
+  ({ dir, pkg } = await buildPackage('cjs'));
 }, 300_000);
 
 /** A handshake and an echo over loopback with the module `m`, printing one JSON line. */
@@ -154,6 +131,6 @@ describe("require('puretls') and import 'puretls'", () => {
     );
     writeFileSync(join(dir, 'use.mts'), `import { TlsContext, TlsSocket, connect, createServer } from 'puretls';\nimport { replayTranscript, type ConnectionFactory, type ReplayReport } from 'puretls/testing';\n${use}\n${replay}\n`);
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(tsc, ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', 'use.cts', 'use.mts'], dir);
+    await runNode(tsc, ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', 'use.cts', 'use.mts'], dir);
   });
 });

@@ -126,11 +126,23 @@ export interface Scenario {
   readonly check: (finals: readonly FinalState[]) => void;
 }
 
+const write = (text: string): Step => ({ act: { name: 'write', data: new TextEncoder().encode(text) } });
+const close: Step = { act: { name: 'close' } };
+const closed: Step = { closed: true };
+/** Our line `text` reaches the peer (it prints it). */
+const ourLine = (text: string): Step[] => [write(`${text}\n`), { peerSays: new RegExp(text) }];
+/** The peer types `text`; we read it. */
+const peerLine = (text: string): Step[] => [{ type: text }, { read: text }];
+
 /** Steps shared by most scenarios. */
 export const STEPS = {
   start: { act: { name: 'doHandshake' } } as Step,
   handshake: { handshake: true } as Step,
-  write: (text: string): Step => ({ act: { name: 'write', data: new TextEncoder().encode(text) } }),
-  close: { act: { name: 'close' } } as Step,
-  closed: { closed: true } as Step,
+  write,
+  close,
+  closed,
+  ourLine,
+  peerLine,
+  /** Data both ways ("after" from us, "from the <peer>" from it), then our close_notify and the connection closed. */
+  finish: (peer: 'server' | 'client'): Step[] => [...ourLine('after'), ...peerLine(`from the ${peer}`), close, closed],
 };

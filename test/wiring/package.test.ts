@@ -4,39 +4,18 @@
  * CommonJS) in a package built with the repo's tsup.config.ts, as in
  * test/node/cjs.test.ts, and an HTTPS request goes through them.
  */
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runToEnd } from '../cli/support.js';
-import { makeCert } from '../helpers/keys.js';
-import { trackTempDir } from '../helpers/tmp.js';
+import { buildPackage, ROOT, runNode } from '../helpers/built-package.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const ENTRIES = ['https', 'http2', 'undici'] as const;
 let dir: string;
 let pkg: string;
 
-function run(file: string, args: string[], cwd: string, timeout = 120_000): Promise<void> {
-  return new Promise((res, rej) =>
-    execFile(process.execPath, [file, ...args], { cwd, timeout }, (err, stdout, stderr) =>
-      err ? rej(new Error(`${file} ${args.join(' ')} failed: ${err.message}\n${stdout}\n${stderr}`)) : res(),
-    ),
-  );
-}
-
 beforeAll(async () => {
-  // Under node_modules/.cache so that the ESM bundle's bare @noble imports resolve from the repo.
-  dir = join(ROOT, 'node_modules', '.cache', `puretls-wiring-test-${process.pid}-${Date.now()}`);
-  pkg = join(dir, 'node_modules', 'puretls');
-  mkdirSync(pkg, { recursive: true });
-  trackTempDir(dir);
-  await run(join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js'), ['--silent', '--out-dir', join(pkg, 'dist')], ROOT, 240_000);
-  copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'puretls-wiring-consumer', private: true }));
-  const cert = await makeCert({ keyType: 'p256', tag: 'wiring-package' });
-  writeFileSync(join(dir, 'cert.pem'), cert.certPem);
-  writeFileSync(join(dir, 'key.pem'), cert.keyPem);
+  ({ dir, pkg } = await buildPackage('wiring-package'));
 }, 300_000);
 
 /** A server and one request with puretls/https (`https`), printing one JSON line; `resolved` and `h2`/`undici` come from the caller. */
@@ -98,6 +77,6 @@ describe("the package's wiring entries", () => {
       `import https = require('puretls/https');\nimport h2 = require('puretls/http2');\nimport u = require('puretls/undici');\nconst { createServer, Agent } = https;\nconst { createSecureServer } = h2;\nconst { connector } = u;\ntype Server = https.Server;\ntype Agent = https.Agent;\ntype Http2SecureServer = h2.Http2SecureServer;\ntype UndiciConnector = u.UndiciConnector;\n${use}\n`,
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    await run(tsc, ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', 'use.mts', 'use.cts'], dir);
+    await runNode(tsc, ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', 'use.mts', 'use.cts'], dir);
   });
 });

@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { KeyUpdateType } from '../../../src/common/constants.js';
 import { certPath, keyPath, ourClient, ourServer, STEPS, type Scenario } from '../kit.js';
 
-const { start, handshake, write, close, closed } = STEPS;
+const { start, handshake, write, close, closed, finish, ourLine } = STEPS;
 
 /** openssl s_server for our client: TLS 1.3, the ECDSA certificate, `extra` flags. */
 const sServer13 = (...extra: string[]) => ({ server: ['-tls1_3', '-naccept', '1', '-cert', certPath('ecdsa'), '-key', keyPath('ecdsa'), ...extra] });
@@ -25,15 +25,9 @@ export const CORE13: readonly Scenario[] = [
     steps: () => [
       start,
       handshake,
-      write('before\n'),
-      { peerSays: /before/ },
+      ...ourLine('before'),
       { act: { name: 'keyUpdate', type: KeyUpdateType.REQUESTED } },
-      write('after\n'),
-      { peerSays: /after/ },
-      { type: 'from the server' },
-      { read: 'from the server' },
-      close,
-      closed,
+      ...finish('server'),
     ],
     check: (finals) => {
       expect(f(finals)[0]).toMatchObject({ protocol: 'TLSv1.3', keyUpdates: { sent: 1, received: 1 } });

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { ProtocolVersion } from '../../../src/common/constants.js';
 import { certPath, ourServer, STEPS, type Scenario } from '../kit.js';
 
-const { write, close, closed } = STEPS;
+const { write, close, closed, peerLine } = STEPS;
 const f = (finals: readonly unknown[]) => finals as ReadonlyArray<Record<string, unknown>>;
 const gnutls = (...extra: string[]) => ({ gnutlsClient: () => ['--x509cafile', certPath('ecdsa'), '--inline-commands', ...extra] });
 
@@ -45,8 +45,7 @@ export const GNUTLS: readonly Scenario[] = [
     factory: ourServer(() => ({ maxVersion: ProtocolVersion.TLSv1_2, renegotiation: { acceptClientInitiated: true } })),
     steps: () => [
       { peerSays: /Handshake was completed/ },
-      { type: 'before' },
-      { read: 'before' },
+      ...peerLine('before'),
       { type: '^renegotiate^' },
       { until: (s) => s['handshakes'] === 2, what: 'the second handshake' },
       { type: 'after' },

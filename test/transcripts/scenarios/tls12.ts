@@ -14,7 +14,7 @@ import type { TlsContextOptions } from '../../../src/ssl/context.js';
 import type { ConnectionFactory, FinalState, TranscriptSetup } from '../../../src/testing/index.js';
 import { certifiedKey, certPath, keyPath, ourClient, ourServer, STEPS, trusting, type CertName, type Scenario, type Step } from '../kit.js';
 
-const { start, handshake, write, close, closed } = STEPS;
+const { start, handshake, write, close, closed, finish, ourLine, peerLine } = STEPS;
 
 const V12: Pick<TlsContextOptions, 'maxVersion'> = { maxVersion: ProtocolVersion.TLSv1_2 };
 
@@ -235,17 +235,11 @@ export const TLS12: readonly Scenario[] = [
     steps: () => [
       start,
       handshake,
-      write('before\n'),
-      { peerSays: /before/ },
+      ...ourLine('before'),
       { act: { name: 'renegotiate' } },
       start,
       handshakes(2),
-      write('after\n'),
-      { peerSays: /after/ },
-      { type: 'from the server' },
-      { read: 'from the server' },
-      close,
-      closed,
+      ...finish('server'),
     ],
     check: (finals) => {
       expect(finals[0]).toMatchObject({ protocol: 'TLSv1.2', handshakes: 2, resumed: false, ...CLOSED_CLEANLY, log: handshakeLog(false, false) });
@@ -260,17 +254,11 @@ export const TLS12: readonly Scenario[] = [
     steps: () => [
       start,
       handshake,
-      write('before\n'),
-      { peerSays: /before/ },
+      ...ourLine('before'),
       { act: { name: 'renegotiateAbbreviated' } },
       start,
       handshakes(2),
-      write('after\n'),
-      { peerSays: /after/ },
-      { type: 'from the server' },
-      { read: 'from the server' },
-      close,
-      closed,
+      ...finish('server'),
     ],
     check: (finals) => {
       expect(finals[0]).toMatchObject({ protocol: 'TLSv1.2', handshakes: 2, resumed: true, ...CLOSED_CLEANLY, log: handshakeLog(false, true) });
@@ -302,18 +290,12 @@ export const TLS12: readonly Scenario[] = [
     steps: () => [
       start,
       handshake,
-      write('before\n'),
-      { peerSays: /before/ },
+      ...ourLine('before'),
       { type: 'r' },
       handshakes(2),
       { type: 'R' },
       handshakes(3),
-      write('after\n'),
-      { peerSays: /after/ },
-      { type: 'from the server' },
-      { read: 'from the server' },
-      close,
-      closed,
+      ...finish('server'),
     ],
     check: (finals) => {
       expect(finals[0]).toMatchObject({ protocol: 'TLSv1.2', handshakes: 3, resumed: true, ...CLOSED_CLEANLY, log: handshakeLog(false, true, true) });
@@ -343,18 +325,12 @@ export const TLS12: readonly Scenario[] = [
     peer: sClient12('ecdsa'),
     factory: server12(),
     steps: () => [
-      { type: 'before' },
-      { read: 'before' },
+      ...peerLine('before'),
       { act: { name: 'renegotiate' } },
       start,
       handshakes(2),
       // s_client finished the renegotiation inside SSL_read, where it stays until data arrives
-      write('after\n'),
-      { peerSays: /after/ },
-      { type: 'from the client' },
-      { read: 'from the client' },
-      close,
-      closed,
+      ...finish('client'),
     ],
     check: (finals) => {
       expect(finals[0]).toMatchObject({ protocol: 'TLSv1.2', handshakes: 2, resumed: true, failure: null, log: handshakeLog(false, true) });

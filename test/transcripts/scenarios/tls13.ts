@@ -20,7 +20,7 @@ import type { Connection } from '../../../src/ssl/connection.js';
 import type { ConnectionFactory, FinalState, TranscriptSetup } from '../../../src/testing/index.js';
 import { certifiedKey, certPath, keyPath, ourClient, ourServer, STEPS, trusting, type Scenario, type Step } from '../kit.js';
 
-const { start, handshake, write, close, closed } = STEPS;
+const { start, handshake, write, close, closed, finish, ourLine, peerLine } = STEPS;
 
 // ---- peers -------------------------------------------------------------------
 
@@ -297,8 +297,7 @@ const phaScenarios: Scenario[] = [
       start,
       handshake,
       tickets(2),
-      write('before\n'),
-      { peerSays: /before/ },
+      ...ourLine('before'),
       { type: 'c' },
       { peerSays: /SSL_do_handshake -> 1/ },
       until('our answer to the CertificateRequest', (s) => s.log.includes('post-handshake sent Finished')),
@@ -360,189 +359,80 @@ const phaScenarios: Scenario[] = [
   },
 ];
 
+/**
+ * A key update scenario in `role`: a line each way first ("before"), then
+ * `middle` (the update, ours or typed into the peer, and the data after it);
+ * the check: a clean TLS 1.3 connection with these key update counts.
+ */
+function keyUpdateScenario(role: 'client' | 'server', name: string, description: string, keyUpdates: { sent: number; received: number }, middle: Step[]): Scenario {
+  const opening: Step[] = role === 'client' ? [start, handshake, tickets(2), ...ourLine('before')] : [handshake, ...peerLine('before')];
+  return {
+    name: `tls13-${role}-${name}`,
+    description,
+    role,
+    peer: role === 'client' ? sServer13() : sClient13(),
+    factory: role === 'client' ? client() : server(),
+    steps: () => [...opening, ...middle],
+    check: (finals) => {
+      const s = one(finals);
+      clean13(s);
+      expect(s.keyUpdates).toEqual(keyUpdates);
+    },
+  };
+}
+
 const keyUpdateScenarios: Scenario[] = [
-  {
-    name: 'tls13-client-keyupdate-not-requested',
-    description: 'our client updates its sending keys (keyUpdate(NOT_REQUESTED)); openssl s_server reads data under the new key and does not update',
-    role: 'client',
-    peer: sServer13(),
-    factory: client(),
-    steps: () => [
-      start,
-      handshake,
-      tickets(2),
-      write('before\n'),
-      { peerSays: /before/ },
-      { act: { name: 'keyUpdate', type: KeyUpdateType.NOT_REQUESTED } },
-      write('after\n'),
-      { peerSays: /after/ },
-      { type: 'from the server' },
-      { read: 'from the server' },
-      close,
-      closed,
-    ],
-    check: (finals) => {
-      const s = one(finals);
-      clean13(s);
-      expect(s.keyUpdates).toEqual({ sent: 1, received: 0 });
-    },
-  },
-  {
-    name: 'tls13-client-peer-keyupdate-not-requested',
-    description: 'openssl s_server updates its keys ("k": update_not_requested); our client reads under the new key and does not answer',
-    role: 'client',
-    peer: sServer13(),
-    factory: client(),
-    steps: () => [
-      start,
-      handshake,
-      tickets(2),
-      write('before\n'),
-      { peerSays: /before/ },
-      { type: 'k' },
-      { peerSays: /SSL_do_handshake -> 1/ },
-      keyUpdatesSeen('received', 1),
-      { type: 'from the server' },
-      { read: 'from the server' },
-      write('after\n'),
-      { peerSays: /after/ },
-      close,
-      closed,
-    ],
-    check: (finals) => {
-      const s = one(finals);
-      clean13(s);
-      expect(s.keyUpdates).toEqual({ sent: 0, received: 1 });
-    },
-  },
-  {
-    name: 'tls13-client-peer-keyupdate-requested',
-    description: 'openssl s_server updates its keys and asks us to ("K": update_requested); our client answers with update_not_requested before its next data',
-    role: 'client',
-    peer: sServer13(),
-    factory: client(),
-    steps: () => [
-      start,
-      handshake,
-      tickets(2),
-      write('before\n'),
-      { peerSays: /before/ },
-      { type: 'K' },
-      { peerSays: /SSL_do_handshake -> 1/ },
-      keyUpdatesSeen('received', 1),
-      write('after\n'),
-      { peerSays: /after/ },
-      { type: 'from the server' },
-      { read: 'from the server' },
-      close,
-      closed,
-    ],
-    check: (finals) => {
-      const s = one(finals);
-      clean13(s);
-      expect(s.keyUpdates).toEqual({ sent: 1, received: 1 });
-    },
-  },
-  {
-    name: 'tls13-server-keyupdate-not-requested',
-    description: 'our server updates its sending keys (keyUpdate(NOT_REQUESTED)); openssl s_client reads under the new key and does not update',
-    role: 'server',
-    peer: sClient13(),
-    factory: server(),
-    steps: () => [
-      handshake,
-      { type: 'before' },
-      { read: 'before' },
-      { act: { name: 'keyUpdate', type: KeyUpdateType.NOT_REQUESTED } },
-      write('after\n'),
-      { peerSays: /after/ },
-      { type: 'from the client' },
-      { read: 'from the client' },
-      close,
-      closed,
-    ],
-    check: (finals) => {
-      const s = one(finals);
-      clean13(s);
-      expect(s.keyUpdates).toEqual({ sent: 1, received: 0 });
-    },
-  },
-  {
-    name: 'tls13-server-keyupdate-requested',
-    description: 'our server updates its keys and asks the client to (keyUpdate(REQUESTED)); openssl s_client answers with its next write',
-    role: 'server',
-    peer: sClient13(),
-    factory: server(),
-    steps: () => [
-      handshake,
-      { type: 'before' },
-      { read: 'before' },
-      { act: { name: 'keyUpdate', type: KeyUpdateType.REQUESTED } },
-      write('after\n'),
-      { peerSays: /after/ },
-      { type: 'from the client' },
-      { read: 'from the client' },
-      close,
-      closed,
-    ],
-    check: (finals) => {
-      const s = one(finals);
-      clean13(s);
-      expect(s.keyUpdates).toEqual({ sent: 1, received: 1 });
-    },
-  },
-  {
-    name: 'tls13-server-peer-keyupdate-not-requested',
-    description: 'openssl s_client updates its keys ("k": update_not_requested); our server reads under the new key and does not answer',
-    role: 'server',
-    peer: sClient13(),
-    factory: server(),
-    steps: () => [
-      handshake,
-      { type: 'before' },
-      { read: 'before' },
-      { type: 'k' },
-      { peerSays: /KEYUPDATE/ },
-      keyUpdatesSeen('received', 1),
-      { type: 'after' },
-      { read: 'after' },
-      write('from the server\n'),
-      { peerSays: /from the server/ },
-      close,
-      closed,
-    ],
-    check: (finals) => {
-      const s = one(finals);
-      clean13(s);
-      expect(s.keyUpdates).toEqual({ sent: 0, received: 1 });
-    },
-  },
-  {
-    name: 'tls13-server-peer-keyupdate-requested',
-    description: 'openssl s_client updates its keys and asks us to ("K": update_requested); our server answers with update_not_requested before its next data',
-    role: 'server',
-    peer: sClient13(),
-    factory: server(),
-    steps: () => [
-      handshake,
-      { type: 'before' },
-      { read: 'before' },
-      { type: 'K' },
-      { peerSays: /KEYUPDATE/ },
-      keyUpdatesSeen('received', 1),
-      write('from the server\n'),
-      { peerSays: /from the server/ },
-      { type: 'after' },
-      { read: 'after' },
-      close,
-      closed,
-    ],
-    check: (finals) => {
-      const s = one(finals);
-      clean13(s);
-      expect(s.keyUpdates).toEqual({ sent: 1, received: 1 });
-    },
-  },
+  keyUpdateScenario('client', 'keyupdate-not-requested', 'our client updates its sending keys (keyUpdate(NOT_REQUESTED)); openssl s_server reads data under the new key and does not update', { sent: 1, received: 0 }, [
+    { act: { name: 'keyUpdate', type: KeyUpdateType.NOT_REQUESTED } },
+    ...finish('server'),
+  ]),
+  keyUpdateScenario('client', 'peer-keyupdate-not-requested', 'openssl s_server updates its keys ("k": update_not_requested); our client reads under the new key and does not answer', { sent: 0, received: 1 }, [
+    { type: 'k' },
+    { peerSays: /SSL_do_handshake -> 1/ },
+    keyUpdatesSeen('received', 1),
+    { type: 'from the server' },
+    { read: 'from the server' },
+    write('after\n'),
+    { peerSays: /after/ },
+    close,
+    closed,
+  ]),
+  keyUpdateScenario('client', 'peer-keyupdate-requested', 'openssl s_server updates its keys and asks us to ("K": update_requested); our client answers with update_not_requested before its next data', { sent: 1, received: 1 }, [
+    { type: 'K' },
+    { peerSays: /SSL_do_handshake -> 1/ },
+    keyUpdatesSeen('received', 1),
+    ...finish('server'),
+  ]),
+  keyUpdateScenario('server', 'keyupdate-not-requested', 'our server updates its sending keys (keyUpdate(NOT_REQUESTED)); openssl s_client reads under the new key and does not update', { sent: 1, received: 0 }, [
+    { act: { name: 'keyUpdate', type: KeyUpdateType.NOT_REQUESTED } },
+    ...finish('client'),
+  ]),
+  keyUpdateScenario('server', 'keyupdate-requested', 'our server updates its keys and asks the client to (keyUpdate(REQUESTED)); openssl s_client answers with its next write', { sent: 1, received: 1 }, [
+    { act: { name: 'keyUpdate', type: KeyUpdateType.REQUESTED } },
+    ...finish('client'),
+  ]),
+  keyUpdateScenario('server', 'peer-keyupdate-not-requested', 'openssl s_client updates its keys ("k": update_not_requested); our server reads under the new key and does not answer', { sent: 0, received: 1 }, [
+    { type: 'k' },
+    { peerSays: /KEYUPDATE/ },
+    keyUpdatesSeen('received', 1),
+    { type: 'after' },
+    { read: 'after' },
+    write('from the server\n'),
+    { peerSays: /from the server/ },
+    close,
+    closed,
+  ]),
+  keyUpdateScenario('server', 'peer-keyupdate-requested', 'openssl s_client updates its keys and asks us to ("K": update_requested); our server answers with update_not_requested before its next data', { sent: 1, received: 1 }, [
+    { type: 'K' },
+    { peerSays: /KEYUPDATE/ },
+    keyUpdatesSeen('received', 1),
+    write('from the server\n'),
+    { peerSays: /from the server/ },
+    { type: 'after' },
+    { read: 'after' },
+    close,
+    closed,
+  ]),
 ];
 
 // ---- tickets and resumption ------------------------------------------------------
