@@ -156,6 +156,7 @@ const aligned = (b: Uint8Array): boolean => b.byteOffset % 4 === 0;
 class AesGcm implements Aead {
   private readonly roundKeys: Uint32Array;
   private readonly ghash: Ghash;
+  private scratch = new Uint8Array(0);
   private readonly tag = new Uint8Array(16);
 
   constructor(
@@ -168,6 +169,12 @@ class AesGcm implements Aead {
     h.fill(0);
   }
 
+  /** An aligned scratch buffer of n bytes, grown to the largest record seen (at most 2^14 + 256). */
+  private scratchOf(n: number): Uint8Array {
+    if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, 1 << 14 | 256));
+    return this.scratch.subarray(0, n);
+  }
+
   /** Returns E_K(J0) (the tag mask) and leaves `counter` at inc32(J0), J0 = IV || 0^31 || 1. */
   private start(nonce: Uint8Array, counter: Uint8Array): Uint8Array {
     counter.set(nonce);
@@ -176,24 +183,33 @@ class AesGcm implements Aead {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH);
+    this.sealTo(nonce, plaintext, aad, out, 0);
+    return out;
+  }
+
+  /** In place when the destination is 4-byte aligned (ctr32 works on words); through a copy otherwise. */
+  sealTo(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
     if (nonce.length !== AEAD_NONCE_LENGTH) throw new TypeError(`${this.algorithm}: nonce must be 12 bytes`);
     const n = plaintext.length;
-    const out = new Uint8Array(n + AEAD_TAG_LENGTH);
-    const body = out.subarray(0, n);
+    const body = out.subarray(offset, offset + n);
     const counter = new Uint8Array(16);
     const mask = this.start(nonce, counter);
-    if (aligned(plaintext)) {
-      unsafe.ctr32(this.roundKeys, false, counter, plaintext, body);
+    if (aligned(body)) {
+      if (!aligned(plaintext)) body.set(plaintext);
+      unsafe.ctr32(this.roundKeys, false, counter, aligned(plaintext) ? plaintext : body, body);
     } else {
-      body.set(plaintext);
-      unsafe.ctr32(this.roundKeys, false, counter, body, body);
+      // A record body sits 5 bytes into its record: counter mode runs on an aligned scratch copy.
+      const scratch = this.scratchOf(n);
+      scratch.set(plaintext);
+      unsafe.ctr32(this.roundKeys, false, counter, scratch, scratch);
+      body.set(scratch); // ciphertext: nothing secret stays behind in the scratch
     }
     const g = this.ghash;
     g.reset();
     g.update(aad);
     g.update(body);
-    g.finish(aad.length, n, mask, out, n);
-    return out;
+    g.finish(aad.length, n, mask, out, offset + n);
   }
 
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
@@ -236,6 +252,12 @@ class ChaCha20Poly1305 implements Aead {
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
     if (nonce.length !== AEAD_NONCE_LENGTH) throw new TypeError(`${this.algorithm}: nonce must be 12 bytes`);
     return chacha20poly1305(this.key, nonce, aad).encrypt(plaintext);
+  }
+
+  sealTo(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
+    if (nonce.length !== AEAD_NONCE_LENGTH) throw new TypeError(`${this.algorithm}: nonce must be 12 bytes`);
+    // noble copies the plaintext to the output first (a no-op in place), then encrypts there.
+    chacha20poly1305(this.key, nonce, aad).encrypt(plaintext, out.subarray(offset, offset + plaintext.length + AEAD_TAG_LENGTH));
   }
 
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {

@@ -7,11 +7,11 @@ import { createAead } from './aead.js';
 import { createHash, hkdfExpand, hkdfExtract, hmac } from './hash.js';
 import { keyExchange, SUPPORTED_GROUPS } from './kx.js';
 import type { CryptoProvider } from './provider.js';
-import { checkedRandom } from './random-source.js';
+import { checkedRandom, pooledRandom } from './random-source.js';
 import { sign, verify } from './signature.js';
 
 export interface NobleProviderOptions {
-  /** Source of random bytes; default: globalThis.crypto.getRandomValues. */
+  /** Source of random bytes; default: globalThis.crypto.getRandomValues (drawn 4 KiB at a time). */
   readonly random?: (n: number) => Uint8Array;
   /** Milliseconds since the epoch; default: Date.now. */
   readonly clock?: () => number;
@@ -20,21 +20,29 @@ export interface NobleProviderOptions {
 /** getRandomValues refuses more than 65536 bytes per call. */
 const RANDOM_CHUNK = 65536;
 
+/** Fill `into` from the system CSPRNG (Web Crypto getRandomValues). */
+function fillSystemRandom(into: Uint8Array): void {
+  for (let off = 0; off < into.length; off += RANDOM_CHUNK) {
+    globalThis.crypto.getRandomValues(into.subarray(off, Math.min(into.length, off + RANDOM_CHUNK)));
+  }
+}
+
 /** The system CSPRNG (Web Crypto getRandomValues). */
 export function systemRandom(n: number): Uint8Array {
   const out = new Uint8Array(n);
-  for (let off = 0; off < n; off += RANDOM_CHUNK) {
-    globalThis.crypto.getRandomValues(out.subarray(off, Math.min(n, off + RANDOM_CHUNK)));
-  }
+  fillSystemRandom(out);
   return out;
 }
+
+/** systemRandom's bytes a 4 KiB pool at a time: the default source (pooledRandom). */
+const pooledSystemRandom = pooledRandom(fillSystemRandom);
 
 export function systemClock(): number {
   return Date.now();
 }
 
 export function nobleProvider(options: NobleProviderOptions = {}): CryptoProvider {
-  const source = options.random ?? systemRandom;
+  const source = options.random ?? pooledSystemRandom;
   const clock = options.clock ?? systemClock;
 
   const randomBytes = checkedRandom(source);

@@ -27,10 +27,10 @@ import { aead, hash, hkdfExpand, hkdfExtract, hmac } from './node/hash-aead.js';
 import { GROUPS, keyExchange } from './node/kx.js';
 import { sign, verify } from './node/signature.js';
 import type { CryptoProvider } from './provider.js';
-import { checkedRandom } from './random-source.js';
+import { checkedRandom, pooledRandom } from './random-source.js';
 
 export interface NodeCryptoProviderOptions {
-  /** Source of random bytes; default: node:crypto's randomFillSync (the OpenSSL CSPRNG). */
+  /** Source of random bytes; default: node:crypto's randomFillSync (the OpenSSL CSPRNG), drawn 4 KiB at a time. */
   readonly random?: (n: number) => Uint8Array;
   /** Milliseconds since the epoch; default: Date.now. */
   readonly clock?: () => number;
@@ -41,13 +41,16 @@ export function nodeRandom(n: number): Uint8Array {
   return randomFillSync(new Uint8Array(n));
 }
 
+/** nodeRandom's bytes a 4 KiB pool at a time: the default source (pooledRandom). */
+const pooledNodeRandom = pooledRandom((into) => randomFillSync(into));
+
 /**
  * A CryptoProvider on node:crypto. Opt in with
  * `new TlsContext({ provider: nodeCryptoProvider() })` (or the Node adapter's
  * `provider` option); the default stays the pure-@noble one.
  */
 export function nodeCryptoProvider(options: NodeCryptoProviderOptions = {}): CryptoProvider {
-  const source = options.random ?? nodeRandom;
+  const source = options.random ?? pooledNodeRandom;
   const clock = options.clock ?? Date.now;
 
   const randomBytes = checkedRandom(source);

@@ -26,6 +26,14 @@ export interface Aead {
   readonly algorithm: AeadAlgorithm;
   /** Returns ciphertext || tag. */
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /**
+   * Optional, the record layer's fast path: write ciphertext || tag at
+   * out[offset..offset + plaintext.length + 16). `plaintext` may be exactly
+   * out.subarray(offset, offset + plaintext.length) (sealing in place), so
+   * no record needs a buffer of its own. Without it the record layer calls
+   * seal() and copies.
+   */
+  sealTo?(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void;
   /** Returns the plaintext, or null when authentication fails. Never throws on bad input. */
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null;
 }

@@ -305,14 +305,15 @@ export class TlsSocket extends SocketConnection {
   private drainReads(): void {
     const conn = this.conn;
     if (!conn || this.destroyed) return;
-    let data: Uint8Array | null;
+    let chunks: Uint8Array[];
     try {
-      data = conn.read();
+      chunks = conn.readChunks(); // a chunk per record: no copy to join them
     } catch (e) {
       return this.fatalOrRethrow(e);
     }
-    this.flush(); // read() flushes pending actions (a KeyUpdate answer)
-    if (data && data.length > 0 && !this.readEnded) {
+    this.flush(); // reading flushes pending actions (a KeyUpdate answer)
+    for (const data of chunks) {
+      if (data.length === 0 || this.readEnded) continue;
       this.dataRead += data.length;
       if (!this.push(toBuffer(data))) this.readBlocked = true;
     }

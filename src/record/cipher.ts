@@ -1,3 +1,4 @@
+import type { Aead } from '../crypto/provider.js';
 import type { RawRecord } from './deframer.js';
 
 /**
@@ -17,6 +18,16 @@ export interface RecordCipher {
   maxPadding(dataLength: number): number;
   /** Overwrite this cipher's keys; it is not used again. */
   wipe(): void;
+}
+
+/**
+ * ciphertext || tag of `plaintext` at out[offset..]: the AEAD's sealTo when it
+ * has one (`plaintext` may then be the very bytes at out[offset..], sealed in
+ * place), else seal() and a copy.
+ */
+export function aeadSealTo(aead: Aead, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
+  if (aead.sealTo) aead.sealTo(nonce, plaintext, aad, out, offset);
+  else out.set(aead.seal(nonce, plaintext, aad), offset);
 }
 
 /** RFC 8446 §5.3 / RFC 5246 §6.1: the sequence number is a uint64 and must not wrap. */

@@ -2,7 +2,7 @@ import { MAX_CIPHERTEXT_12, MAX_PLAINTEXT } from '../common/constants.js';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type Aead, type CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
-import { RECORD_VERSION_12, type RecordCipher, writeHeader, writeSeq, xorNonce } from './cipher.js';
+import { aeadSealTo, RECORD_VERSION_12, type RecordCipher, writeHeader, writeSeq, xorNonce } from './cipher.js';
 import { RECORD_HEADER_LENGTH, type RawRecord } from './deframer.js';
 
 /** RFC 5246 §6.2.3.3 additional_data: seq_num(8) || type(1) || version(2) || length(2). */
@@ -61,8 +61,7 @@ export class Tls12AeadCipher implements RecordCipher {
       nonce.set(this.fixedIv);
       nonce.set(out.subarray(offset + RECORD_HEADER_LENGTH, offset + RECORD_HEADER_LENGTH + this.explicit), 4);
     }
-    const sealed = this.aead.seal(nonce, data, aad12(seq, type, RECORD_VERSION_12, data.length));
-    out.set(sealed, offset + RECORD_HEADER_LENGTH + this.explicit);
+    aeadSealTo(this.aead, nonce, data, aad12(seq, type, RECORD_VERSION_12, data.length), out, offset + RECORD_HEADER_LENGTH + this.explicit);
     return offset + RECORD_HEADER_LENGTH + length;
   }
 

@@ -3,7 +3,7 @@ import { AlertDescription, TlsError } from '../common/errors.js';
 import { AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH, type Aead, type CryptoProvider } from '../crypto/provider.js';
 import type { SuiteInfo } from '../crypto/suites.js';
 import { nextTrafficSecret, trafficKeys } from '../crypto/tls13-kdf.js';
-import { RECORD_VERSION_12, type RecordCipher, writeHeader, xorNonce } from './cipher.js';
+import { aeadSealTo, RECORD_VERSION_12, type RecordCipher, writeHeader, xorNonce } from './cipher.js';
 import { RECORD_HEADER_LENGTH, type RawRecord } from './deframer.js';
 
 /** RFC 8446 §5.4: TLSInnerPlaintext is content || type || zeros, at most 2^14 + 1 bytes. */
@@ -56,17 +56,18 @@ export class Tls13Cipher implements RecordCipher {
 
   sealInto(out: Uint8Array, offset: number, seq: bigint, type: number, data: Uint8Array, padding: number): number {
     const n = data.length;
-    // RFC 8446 §5.2: TLSInnerPlaintext = content || real type || zeros.
-    const inner = new Uint8Array(n + 1 + padding);
-    inner.set(data);
-    inner[n] = type;
-    const length = inner.length + AEAD_TAG_LENGTH;
+    const innerLength = n + 1 + padding;
+    const length = innerLength + AEAD_TAG_LENGTH;
     // Outer header: opaque_type application_data, legacy_record_version 0x0303; it is the AAD.
     writeHeader(out, offset, ContentType.application_data, RECORD_VERSION_12, length);
-    const aad = out.subarray(offset, offset + RECORD_HEADER_LENGTH);
-    const sealed = this.aead.seal(xorNonce(this.iv, seq), inner, aad);
-    out.set(sealed, offset + RECORD_HEADER_LENGTH);
-    return offset + RECORD_HEADER_LENGTH + length;
+    const body = offset + RECORD_HEADER_LENGTH;
+    // RFC 8446 §5.2: TLSInnerPlaintext = content || real type || zeros, built where the record goes and sealed in place.
+    const inner = out.subarray(body, body + innerLength);
+    inner.set(data);
+    inner[n] = type;
+    if (padding > 0) inner.fill(0, n + 1);
+    aeadSealTo(this.aead, xorNonce(this.iv, seq), inner, out.subarray(offset, body), out, body);
+    return body + length;
   }
 
   open(seq: bigint, rec: RawRecord): { type: number; data: Uint8Array } {

@@ -162,6 +162,20 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   /**
+   * read() without the copy: the decrypted application data received so far
+   * as it came, one array per record (empty when none). For adapters that
+   * hand chunks on (the Node adapter pushes each), where joining them
+   * would copy every byte once more.
+   * @throws {TlsError} the connection's fatal error, if it has one
+   */
+  readChunks(): Uint8Array[] {
+    this.throwIfFailed();
+    const e = this.#engine;
+    this.run(() => e.flushPending('read'));
+    return e.takeApplicationChunks();
+  }
+
+  /**
    * Queue application data; sealed at once after the handshake, held until then.
    * Handshake messages already queued (a KeyUpdate answer) go out before it.
    * @throws {TypeError} if data is not a Uint8Array

@@ -146,6 +146,13 @@ export class Engine implements HandshakeContext, InboundSink {
     return data;
   }
 
+  /** The application data received so far, a chunk per record as decrypted (no concatenation). */
+  takeApplicationChunks(): Uint8Array[] {
+    const chunks = this.appIn;
+    this.appIn = [];
+    return chunks;
+  }
+
   write(data: Uint8Array): void {
     this.startIfNeeded();
     this.flushPending();

@@ -209,6 +209,33 @@ describe('AEAD', () => {
     }
   });
 
+  it.each(AEADS)('%s: sealTo writes what seal returns, in place and at every alignment, leaving the bytes around untouched', (alg) => {
+    const key = rand(aeadKeyLength[alg]);
+    for (const [pname, p] of PROVIDERS) {
+      const a = p.aead(alg, key);
+      expect(typeof a.sealTo, pname).toBe('function');
+      for (const size of [0, 1, 17, 16385]) {
+        for (const offset of [0, 1, 2, 3, 5]) {
+          const nonce = rand(12);
+          const aad = rand(5);
+          const pt = rand(size);
+          const expected = hex(a.seal(nonce, pt, aad));
+          // from a separate plaintext
+          const out = new Uint8Array(offset + size + 16 + 4).fill(0xee);
+          a.sealTo!(nonce, pt, aad, out, offset);
+          expect(hex(out.subarray(offset, offset + size + 16)), `${pname} ${size}@${offset}`).toBe(expected);
+          expect([...out.subarray(0, offset), ...out.subarray(offset + size + 16)].every((b) => b === 0xee)).toBe(true);
+          // in place: the plaintext already where the ciphertext goes
+          const inPlace = new Uint8Array(offset + size + 16);
+          inPlace.set(pt, offset);
+          a.sealTo!(nonce, inPlace.subarray(offset, offset + size), aad, inPlace, offset);
+          expect(hex(inPlace.subarray(offset)), `${pname} in place ${size}@${offset}`).toBe(expected);
+          expect(hex(a.open(nonce, inPlace.subarray(offset), aad)!)).toBe(hex(pt));
+        }
+      }
+    }
+  });
+
   it.each(AEADS)('%s: tampered tag, ciphertext, aad or nonce → null on both', (alg) => {
     const key = rand(aeadKeyLength[alg]);
     const nonce = rand(12);

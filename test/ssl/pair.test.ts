@@ -170,6 +170,25 @@ describe('TLS 1.3 in-memory pair: features', () => {
     expect(p.client.read()).toEqual(big);
   });
 
+  it('readChunks gives the data a record at a time, uncopied, and nothing twice', () => {
+    const chain = chains.p256!;
+    const p = makePair({ certificate: serverCert(chain) }, { verifier: verifierFor(chain) });
+    handshake(p);
+    const big = new Uint8Array(40_000).map((_, i) => i % 253);
+    p.client.write(big);
+    p.client.write(new Uint8Array([1, 2, 3]));
+    p.server.receive(p.client.takeOutgoing()!);
+    const chunks = p.server.readChunks();
+    expect(chunks.map((c) => c.length)).toEqual([16384, 16384, 40_000 - 2 * 16384, 3]);
+    const joined = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let o = 0;
+    for (const c of chunks) joined.set(c, (o += c.length) - c.length);
+    expect(joined.subarray(0, 40_000)).toEqual(big);
+    expect(Array.from(joined.subarray(40_000))).toEqual([1, 2, 3]);
+    expect(p.server.readChunks()).toEqual([]);
+    expect(p.server.read()).toBeNull();
+  });
+
   it('closes with close_notify, and the peer sees the close after the data', () => {
     const chain = chains.p256!;
     const p = makePair({ certificate: serverCert(chain) }, { verifier: verifierFor(chain) });

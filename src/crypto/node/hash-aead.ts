@@ -98,17 +98,21 @@ class NodeAead implements Aead {
   }
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    const out = new Uint8Array(plaintext.length + AEAD_TAG_LENGTH);
+    this.sealTo(nonce, plaintext, aad, out, 0);
+    return out;
+  }
+
+  /** node's update() returns a new buffer before anything is written to `out`, so sealing in place is safe. */
+  sealTo(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, out: Uint8Array, offset: number): void {
     if (nonce.length !== AEAD_NONCE_LENGTH) throw new TypeError(`${this.algorithm}: nonce must be 12 bytes`);
     const c = createCipheriv(this.name as 'aes-128-gcm', this.key, nonce, { authTagLength: AEAD_TAG_LENGTH });
     c.setAAD(aad);
     const body = c.update(plaintext);
     const rest = c.final(); // empty for these stream modes
-    const n = body.length + rest.length;
-    const out = new Uint8Array(n + AEAD_TAG_LENGTH);
-    out.set(body);
-    if (rest.length > 0) out.set(rest, body.length);
-    out.set(c.getAuthTag(), n);
-    return out;
+    out.set(body, offset);
+    if (rest.length > 0) out.set(rest, offset + body.length);
+    out.set(c.getAuthTag(), offset + body.length + rest.length);
   }
 
   open(nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: Uint8Array): Uint8Array | null {
