@@ -32,7 +32,7 @@ const common: Options = { sourcemap: true, target: 'node20', platform: 'node', c
  * tsup runs them at once, so neither may `clean` (it would delete the
  * other's files, .d.ts included): the output folder is emptied here, once.
  */
-export default defineConfig((cli) => {
+export default defineConfig((cli): Options[] => {
   if (!cli.watch) rmSync(cli.outDir ?? 'dist', { recursive: true, force: true });
   return [
     {

@@ -75,3 +75,7 @@ export type {
 } from './x509/index.js';
 export { webSocketStreams, WebSocketClosedError } from './web/websocket.js';
 export type { WebSocketLike, WebSocketMessageLike, WebSocketCloseLike, WebSocketStreams, WebSocketStreamsOptions } from './web/websocket.js';
+export { fromStreams, TlsStream } from './web/streams.js';
+export type { ByteStreams, FromStreamsOptions } from './web/streams.js';
+export { bunSocketHandlers } from './web/bun-socket.js';
+export type { BunSocketLike, BunSocketStreams, BunSocketHandlers, BunSocketHandlersOptions } from './web/bun-socket.js';

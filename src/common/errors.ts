@@ -84,6 +84,7 @@ export type TlsErrorCode =
   | 'ERR_TLS_INTERNAL'
   | 'ERR_TLS_ALERT_RECEIVED' // the peer sent a fatal alert
   | 'ERR_TLS_CLOSED' // the connection is closed; no more IO
+  | 'ERR_TLS_UNEXPECTED_EOF' // the transport ended without close_notify (a truncation), or before the handshake completed; no alert is sent
   | 'ERR_TLS_TOO_MANY' // a peer repeated something beyond our limit
   | 'ERR_TLS_INVALID_STATE' // a call at the wrong time (local misuse)
   | 'ERR_TLS_UNRECOGNIZED_NAME'

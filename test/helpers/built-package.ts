@@ -21,14 +21,24 @@ export function runNode(file: string, args: string[], cwd: string, timeout = 120
   );
 }
 
+export interface BuildOptions {
+  /**
+   * Emit the .d.ts / .d.cts files (tsup's dts step, most of the build's time:
+   * about 30 s of 33). Default true; false for tests that only run the
+   * JavaScript (test/runtimes), so the package's "types" paths then name no file.
+   */
+  declarations?: boolean;
+}
+
 /** Build it; `dir` holds the consumer (cert.pem, key.pem), `pkg` the installed package. */
-export async function buildPackage(tag: string): Promise<{ dir: string; pkg: string }> {
+export async function buildPackage(tag: string, options: BuildOptions = {}): Promise<{ dir: string; pkg: string }> {
   // Under node_modules/.cache so that the ESM bundle's bare @noble imports resolve from the repo.
   const dir = join(ROOT, 'node_modules', '.cache', `puretls-${tag}-test-${process.pid}-${Date.now()}`);
   const pkg = join(dir, 'node_modules', 'puretls');
   mkdirSync(pkg, { recursive: true });
   trackTempDir(dir);
-  await runNode(join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js'), ['--silent', '--out-dir', join(pkg, 'dist')], ROOT, 240_000);
+  const flags = options.declarations === false ? ['--no-dts'] : [];
+  await runNode(join(ROOT, 'node_modules', 'tsup', 'dist', 'cli-default.js'), ['--silent', ...flags, '--out-dir', join(pkg, 'dist')], ROOT, 240_000);
   copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
   // The consumer's own package: without it, TypeScript would resolve 'puretls' as the repo's self-reference.
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `puretls-${tag}-consumer`, private: true }));
