@@ -104,6 +104,12 @@ export interface CryptoProvider {
   hkdfExpand(algorithm: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
 
   aead(algorithm: AeadAlgorithm, key: Uint8Array): Aead;
+  /**
+   * Optional: the AEADs fastest first on this provider. A server with
+   * `aeadPreference: 'speed'` picks the first of these the client offers.
+   * Without it, the suite order alone decides.
+   */
+  readonly aeadSpeedOrder?: readonly AeadAlgorithm[];
 
   /** Groups this provider can do, in no particular order. */
   readonly groups: readonly NamedGroup[];

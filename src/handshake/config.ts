@@ -1,5 +1,4 @@
-import type { CryptoProvider } from '../crypto/provider.js';
-import type { PrivateKey } from '../crypto/provider.js';
+import type { AeadAlgorithm, CryptoProvider, PrivateKey } from '../crypto/provider.js';
 import type { Session } from '../session/session.js';
 import type { TicketCodec, TicketStatus } from '../session/ticket-codec.js';
 import type { CertificateVerifier } from '../x509/verifier.js';
@@ -120,6 +119,8 @@ export interface HandshakeConfig {
   readonly maxVersion: number;
   readonly cipherSuites: readonly number[];
   readonly honorCipherOrder: boolean;
+  /** Server: the AEADs to pick first, fastest first (the provider's aeadSpeedOrder under aeadPreference 'speed'); null: the suite order alone. */
+  readonly aeadSpeedOrder: readonly AeadAlgorithm[] | null;
   readonly groups: readonly number[];
   readonly keyShareGroups: readonly number[];
   readonly signatureSchemes: readonly number[];

@@ -6,6 +6,7 @@
  * our CCS and Finished. Abbreviated (a cached session ID): ServerHello, CCS,
  * Finished; then the client's CCS and Finished.
  */
+import { chooseCommonSuite } from './suite-choice.js';
 import { EMPTY } from '../common/bytes.js';
 import { CipherSuite, ExtensionType as E, HandshakeType as H, ProtocolVersion } from '../common/constants.js';
 import { TlsError } from '../common/errors.js';
@@ -80,11 +81,9 @@ function chooseSuite12(cx: HandshakeContext, offered: readonly number[], clientG
   if (curve !== undefined && clientGroups !== undefined && !clientGroups.includes(curve)) {
     throw TlsError.handshakeFailure("no cipher suite in common: our ECDSA certificate's curve is not in the client's supported_groups");
   }
-  const ours = cx.config.cipherSuites;
-  const [first, second] = cx.config.honorCipherOrder ? [ours, offered] : [offered, ours];
-  const id = first.find((s) => second.includes(s) && suiteInfo(s)?.version === '1.2' && suiteInfo(s)?.auth === auth);
-  if (id === undefined) throw TlsError.handshakeFailure('no TLS 1.2 cipher suite in common (we speak ECDHE with AES-GCM or ChaCha20-Poly1305 only)');
-  return suiteInfo(id)!;
+  const suite = chooseCommonSuite(cx.config, offered, (s) => s.version === '1.2' && s.auth === auth);
+  if (!suite) throw TlsError.handshakeFailure('no TLS 1.2 cipher suite in common (we speak ECDHE with AES-GCM or ChaCha20-Poly1305 only)');
+  return suite;
 }
 
 function decide12(cx: HandshakeContext, ch: ClientHello): Choice12 {

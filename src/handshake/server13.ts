@@ -1,8 +1,9 @@
+import { chooseCommonSuite } from './suite-choice.js';
 import { bytesEqual } from '../common/bytes.js';
 import { ExtensionType as E, HandshakeType as H, ProtocolVersion } from '../common/constants.js';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import { hashLength } from '../crypto/provider.js';
-import { suiteInfo, type SuiteInfo } from '../crypto/suites.js';
+import type { SuiteInfo } from '../crypto/suites.js';
 import { findExtension, makeExtension, type Extension } from '../messages/extensions.js';
 import {
   AlpnExt,
@@ -57,11 +58,8 @@ interface Choice {
 }
 
 function chooseSuite(cx: HandshakeContext, offered: readonly number[]): SuiteInfo {
-  const ours = cx.config.cipherSuites;
-  const [first, second] = cx.config.honorCipherOrder ? [ours, offered] : [offered, ours];
-  const id = first.find((s) => second.includes(s) && suiteInfo(s)?.version === '1.3');
-  const suite = id === undefined ? undefined : suiteInfo(id);
-  if (!suite || suite.version !== '1.3') throw TlsError.handshakeFailure('no cipher suite in common');
+  const suite = chooseCommonSuite(cx.config, offered, (s) => s.version === '1.3');
+  if (!suite) throw TlsError.handshakeFailure('no cipher suite in common');
   return suite;
 }
 

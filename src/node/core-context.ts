@@ -62,6 +62,7 @@ export function tlsContextFor(sc: SecureContext, p: ContextParams): TlsContext {
     ...(sc.groups ? { groups: sc.groups } : {}),
     ...(sc.signatureSchemes ? { signatureSchemes: sc.signatureSchemes } : {}),
     ...(sc.honorCipherOrder !== undefined ? { honorCipherOrder: sc.honorCipherOrder } : {}),
+    aeadPreference: sc.aeadPreference,
     ...(p.alpnProtocols ? { alpnProtocols: p.alpnProtocols } : {}),
     ...(p.alpnSelect ? { alpnSelect: p.alpnSelect } : {}),
     ...(sc.limits ? { limits: sc.limits } : {}),

@@ -70,6 +70,14 @@ export interface SecureContextOptions {
   ecdhCurve?: string;
   /** Server: prefer our suite order. */
   honorCipherOrder?: boolean;
+  /**
+   * puretls, server: 'speed' picks the AEAD the provider runs fastest among
+   * those the client offers (ChaCha20-Poly1305 on the `@noble` provider, AES-GCM
+   * on node:crypto), then the suite order; 'order' the suite order alone (node's
+   * and OpenSSL's rule). Default 'speed' unless `ciphers` or `ciphersuites` is
+   * given or `honorCipherOrder` is false.
+   */
+  aeadPreference?: 'speed' | 'order';
   /** Server: seconds a TLS 1.2 session stays resumable (node's sessionTimeout; 0 or absent: 300). */
   sessionTimeout?: number;
   /** Server: TLS 1.2 sessions are resumed only by connections of the same context (at most 32 bytes). */

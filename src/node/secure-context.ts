@@ -19,7 +19,7 @@ import { isPem, pemDecode } from '../x509/pem.js';
 import { suiteInfo } from '../crypto/suites.js';
 import { DEFAULT_TLS12_SUITES, DEFAULT_TLS13_SUITES, noTls12Suite, parseCiphers, parseCipherSuites } from './ciphers.js';
 import { parseGroups, parseSigalgs } from './algorithms.js';
-import { codedError, invalidArgType } from './coded-errors.js';
+import { codedError, invalidArgType, received } from './coded-errors.js';
 import { parseRenegotiation, parseVersion, type PemInput, type SecureContextOptions } from './options.js';
 import { parseSecureOptions } from './secure-options.js';
 import { parseSessionIdContext, parseSessionTimeout, SessionCaches } from './sessions.js';
@@ -138,6 +138,7 @@ export class SecureContext {
   /** From `sigalgs`; undefined: the default. */
   readonly signatureSchemes: readonly number[] | undefined;
   readonly honorCipherOrder: boolean | undefined;
+  readonly aeadPreference: 'speed' | 'order';
   /** node's `ciphers` as given. */
   readonly ciphers: string | undefined;
   /** Server: TLS 1.2 session lifetime in seconds (undefined: 300). */
@@ -181,6 +182,12 @@ export class SecureContext {
     this.groups = parseGroups(options.ecdhCurve ?? defaultUnlessNode('ecdhCurve'), this.provider);
     this.signatureSchemes = parseSigalgs(options.sigalgs);
     this.honorCipherOrder = options.honorCipherOrder ?? (ops.serverPreference ? true : undefined);
+    const preference = options.aeadPreference;
+    if (preference !== undefined && preference !== 'speed' && preference !== 'order') {
+      throw codedError(new TypeError(`The "options.aeadPreference" property must be 'speed' or 'order'. Received ${received(preference)}`), 'ERR_INVALID_ARG_VALUE');
+    }
+    const orderGiven = options.ciphers !== undefined || options.ciphersuites !== undefined || options.honorCipherOrder === false;
+    this.aeadPreference = preference !== undefined ? preference : orderGiven ? 'order' : 'speed';
     this.sessionTimeout = parseSessionTimeout(options.sessionTimeout);
     this.sessionIdContext = parseSessionIdContext(options.sessionIdContext);
     this.limits = options.limits;

@@ -45,7 +45,7 @@ function hostnamePattern(hostname: string): RegExp {
  */
 const CONTEXT_OPTIONS = [
   'pfx', 'key', 'passphrase', 'cert', 'clientCertEngine', 'ca', 'minVersion', 'maxVersion', 'secureProtocol', 'crl', 'sigalgs',
-  'ciphers', 'ciphersuites', 'ecdhCurve', 'dhparam', 'honorCipherOrder', 'secureOptions', 'sessionIdContext', 'privateKeyIdentifier',
+  'ciphers', 'ciphersuites', 'ecdhCurve', 'dhparam', 'honorCipherOrder', 'aeadPreference', 'secureOptions', 'sessionIdContext', 'privateKeyIdentifier',
   'privateKeyEngine', 'allowPartialTrustChain', 'secureContext',
 ] as const;
 

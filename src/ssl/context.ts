@@ -1,5 +1,5 @@
 import { CipherSuite, NamedGroup, ProtocolVersion } from '../common/constants.js';
-import type { CryptoProvider } from '../crypto/provider.js';
+import type { AeadAlgorithm, CryptoProvider } from '../crypto/provider.js';
 import { nobleProvider } from '../crypto/noble.js';
 import { suiteInfo } from '../crypto/suites.js';
 import { DEFAULT_SIGNATURE_SCHEMES } from '../handshake/sigschemes.js';
@@ -62,6 +62,15 @@ export interface TlsContextOptions {
   cipherSuites?: readonly number[];
   /** Server: use our suite order rather than the client's. */
   honorCipherOrder?: boolean;
+  /**
+   * Server: how the suite is chosen among those both sides offer.
+   * - 'speed': the AEAD the provider runs fastest first (its aeadSpeedOrder:
+   *   ChaCha20-Poly1305 on the `@noble` provider, AES-GCM on node:crypto), then
+   *   the order rule (cipherSuites with honorCipherOrder) among suites with that AEAD;
+   * - 'order': the order rule alone (OpenSSL's).
+   * Default 'speed' when neither cipherSuites nor honorCipherOrder is given, else 'order'.
+   */
+  aeadPreference?: 'speed' | 'order';
   /** Groups in preference order. */
   groups?: readonly number[];
   /** Client: groups to send key shares for in the first ClientHello (default: the first group). */
@@ -118,6 +127,8 @@ export class TlsContext implements HandshakeConfig {
   readonly maxVersion: number;
   readonly cipherSuites: readonly number[];
   readonly honorCipherOrder: boolean;
+  readonly aeadPreference: 'speed' | 'order';
+  readonly aeadSpeedOrder: readonly AeadAlgorithm[] | null;
   readonly groups: readonly number[];
   readonly keyShareGroups: readonly number[];
   readonly signatureSchemes: readonly number[];
@@ -178,6 +189,11 @@ export class TlsContext implements HandshakeConfig {
       throw new RangeError('TlsContext: cipherSuites has no suite for the versions enabled by minVersion/maxVersion');
     }
     this.honorCipherOrder = options.honorCipherOrder ?? false;
+    const preference =
+      options.aeadPreference !== undefined ? options.aeadPreference : options.cipherSuites === undefined && options.honorCipherOrder === undefined ? 'speed' : 'order';
+    if (preference !== 'speed' && preference !== 'order') throw new TypeError("TlsContext: aeadPreference must be 'speed' or 'order'");
+    this.aeadPreference = preference;
+    this.aeadSpeedOrder = preference === 'speed' ? (this.provider.aeadSpeedOrder ?? null) : null;
     this.groups = options.groups ?? [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
     if (this.groups.length === 0) throw new RangeError('TlsContext: groups is empty');
     for (const g of this.groups) {

@@ -163,7 +163,7 @@ describe.skipIf(!HAS_CHROMIUM)('examples/browser in Chromium', () => {
     await click('resume');
     await logShows('server: ticket decrypt callback: SUCCESS, app data "ticket #3');
     await logShows('resumed: true (client), true (server)');
-    await logShows('client: handshake complete: TLSv1.3, TLS_AES_128_GCM_SHA256, resumed');
+    await logShows('client: handshake complete: TLSv1.3, TLS_CHACHA20_POLY1305_SHA256, resumed');
     expect(await page.textContent('#st-resumed')).toBe('true');
 
     await page.mouse.move(0, VIEWPORT.height - 1); // no hover highlight in the picture

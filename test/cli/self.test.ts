@@ -87,7 +87,7 @@ async function pair(serverArgs: string[], clientArgs: string[]): Promise<{ srv: 
 describe('puretls s_client <-> puretls s_server: TLS 1.2 renegotiation typed', () => {
   it('server R and r: a HelloRequest and "SSL_do_handshake -> 1"; the client renegotiates (offering its session); data after', async () => {
     const { srv, cli } = await pair(['-tls1_2', '-msg'], ['-msg']);
-    expect(cli.stdout()).toMatch(/^New, TLSv1\.2, Cipher is ECDHE-ECDSA-AES(128|256)-GCM-SHA(256|384)$/m);
+    expect(cli.stdout()).toMatch(/^New, TLSv1\.2, Cipher is ECDHE-ECDSA-CHACHA20-POLY1305$/m); // the @noble server's speed choice
     expect(srv.stdout()).toMatch(/^Secure Renegotiation IS supported$/m);
     for (const letter of ['R', 'r']) {
       const mark = srv.mark();

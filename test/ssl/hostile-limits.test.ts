@@ -7,9 +7,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { concat } from '../../src/common/bytes.js';
 import { ContentType } from '../../src/common/constants.js';
-import { nobleProvider } from '../../src/crypto/noble.js';
-import { suiteInfo } from '../../src/crypto/suites.js';
-import { SendProtection } from '../../src/record/protection.js';
 import type { Chain } from '../helpers/keys.js';
 import { chainFor, handshake } from '../helpers/pair.js';
 import { clientSealer, collectSecrets, expectFatal, fresh, plain, serverFlightMessages, splitRecords } from './support.js';
@@ -42,7 +39,7 @@ describe('handshake message size limits, from the 4-byte header (decode_error)',
     p.client.doHandshake();
     p.server.receive(p.client.takeOutgoing()!);
     p.server.takeOutgoing();
-    const sealer = SendProtection.tls13(nobleProvider(), suiteInfo(0x1301)!, secrets.get('CLIENT_HANDSHAKE_TRAFFIC_SECRET')!);
+    const sealer = clientSealer(secrets, 'CLIENT_HANDSHAKE_TRAFFIC_SECRET');
     const header = new Uint8Array([20, ...u24(1 << 17)]);
     expectFatal(p.server, () => p.server.receive(sealer.seal(ContentType.handshake, header)), 'ERR_TLS_DECODE', 50);
   });
@@ -104,7 +101,7 @@ describe('plaintext records once encryption started (RFC 8446 §5)', () => {
     const flight = p.server.takeOutgoing()!;
     // Re-cut the server's flight: ServerHello, then EncryptedExtensions alone in the first protected record.
     const msgs = serverFlightMessages(flight, secrets.get('SERVER_HANDSHAKE_TRAFFIC_SECRET')!);
-    const sealer = SendProtection.tls13(nobleProvider(), suiteInfo(0x1301)!, secrets.get('SERVER_HANDSHAKE_TRAFFIC_SECRET')!);
+    const sealer = clientSealer(secrets, 'SERVER_HANDSHAKE_TRAFFIC_SECRET');
     p.client.receive(concat(plain(ContentType.handshake, msgs[0]!), sealer.seal(ContentType.handshake, msgs[1]!)));
     expect(p.client.handshakeComplete).toBe(false);
     expectFatal(p.client, () => p.client.receive(plain(ContentType.alert, new Uint8Array([2, 40]))), 'ERR_TLS_UNEXPECTED_MESSAGE', 10);

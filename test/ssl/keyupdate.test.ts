@@ -59,11 +59,10 @@ function countSent(conn: Connection): () => number {
   return () => n;
 }
 
-/** A record sealed with a traffic secret learnt from the key log (sequence 0). */
-function craftRecord(secretHex: string, type: number, data: Uint8Array): Uint8Array {
+/** A record sealed with a traffic secret learnt from the key log (sequence 0), in the suite `conn` negotiated. */
+function craftRecord(conn: Connection, secretHex: string, type: number, data: Uint8Array): Uint8Array {
   const secret = Uint8Array.from(Buffer.from(secretHex, 'hex'));
-  const suite = { id: 0x1301, name: 'TLS_AES_128_GCM_SHA256', opensslName: 'TLS_AES_128_GCM_SHA256', version: '1.3', aead: 'AES-128-GCM', hash: 'sha256', keyLength: 16, fixedIvLength: 12 } as const;
-  return SendProtection.tls13(nobleProvider(), suite, secret).seal(type, data);
+  return SendProtection.tls13(nobleProvider(), conn.cipherSuite!, secret).seal(type, data);
 }
 
 describe('SSL_key_update() (shared/spec/SSL_key_update.md)', () => {
@@ -234,7 +233,7 @@ describe('receiving KeyUpdate (RFC 8446 §4.6.3, §5.1)', () => {
   it('a record carrying a KeyUpdate and more data after it is unexpected_message', () => {
     const p = established();
     const ku = encodeHandshake(new KeyUpdate(0));
-    const rec = craftRecord(p.secrets.get('CLIENT_TRAFFIC_SECRET_0')!, ContentType.handshake, concat(ku, ku));
+    const rec = craftRecord(p.server, p.secrets.get('CLIENT_TRAFFIC_SECRET_0')!, ContentType.handshake, concat(ku, ku));
     expect(() => p.server.receive(rec)).toThrowError(expect.objectContaining({ code: 'ERR_TLS_UNEXPECTED_MESSAGE', alert: 10 }));
   });
 
@@ -244,16 +243,16 @@ describe('receiving KeyUpdate (RFC 8446 §4.6.3, §5.1)', () => {
     p.server.on('keylog', (l) => serverSecrets.set(l.split(' ')[0]!, l.split(' ')[2]!));
     p.client.doHandshake();
     p.server.receive(p.client.takeOutgoing()!);
-    const rec = craftRecord(serverSecrets.get('CLIENT_HANDSHAKE_TRAFFIC_SECRET')!, ContentType.handshake, encodeHandshake(new KeyUpdate(0)));
+    const rec = craftRecord(p.server, serverSecrets.get('CLIENT_HANDSHAKE_TRAFFIC_SECRET')!, ContentType.handshake, encodeHandshake(new KeyUpdate(0)));
     expect(() => p.server.receive(rec)).toThrowError(expect.objectContaining({ code: 'ERR_TLS_UNEXPECTED_MESSAGE' }));
   });
 
   it('a KeyUpdate of bad length is decode_error; a type other than 0 or 1 is illegal_parameter', () => {
     const a = established();
-    const long = craftRecord(a.secrets.get('CLIENT_TRAFFIC_SECRET_0')!, ContentType.handshake, new Uint8Array([24, 0, 0, 2, 0, 0]));
+    const long = craftRecord(a.server, a.secrets.get('CLIENT_TRAFFIC_SECRET_0')!, ContentType.handshake, new Uint8Array([24, 0, 0, 2, 0, 0]));
     expect(() => a.server.receive(long)).toThrowError(expect.objectContaining({ code: 'ERR_TLS_DECODE', alert: 50 }));
     const b = established();
-    const two = craftRecord(b.secrets.get('CLIENT_TRAFFIC_SECRET_0')!, ContentType.handshake, new Uint8Array([24, 0, 0, 1, 2]));
+    const two = craftRecord(b.server, b.secrets.get('CLIENT_TRAFFIC_SECRET_0')!, ContentType.handshake, new Uint8Array([24, 0, 0, 1, 2]));
     expect(() => b.server.receive(two)).toThrowError(expect.objectContaining({ code: 'ERR_TLS_ILLEGAL_PARAMETER', alert: 47 }));
   });
 

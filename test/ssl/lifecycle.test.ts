@@ -8,14 +8,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ContentType, KeyUpdateType } from '../../src/common/constants.js';
 import { TlsError } from '../../src/common/errors.js';
 import { cachedLabelCount } from '../../src/crypto/tls13-kdf.js';
-import { nobleProvider } from '../../src/crypto/noble.js';
-import { suiteInfo } from '../../src/crypto/suites.js';
-import { ReceiveProtection } from '../../src/record/protection.js';
 import { Outbox } from '../../src/ssl/outbox.js';
 import type { CertificateVerifier } from '../../src/x509/verifier.js';
 import type { Chain } from '../helpers/keys.js';
 import { chainFor, drive, handshake, makePair, serverCert } from '../helpers/pair.js';
-import { collectSecrets, expectFatal, fresh, splitRecords, thrown } from './support.js';
+import { collectSecrets, expectFatal, fresh, recordOpener, splitRecords, thrown } from './support.js';
 
 let chain: Chain;
 beforeAll(async () => {
@@ -40,7 +37,7 @@ describe('queued handshake messages go out before application data queued after 
     p.server.write(new Uint8Array([1, 2, 3]));
     const records = splitRecords(p.server.takeOutgoing()!);
     expect(records.length).toBe(2);
-    const old = ReceiveProtection.tls13(nobleProvider(), suiteInfo(0x1301)!, serverSecrets.get('SERVER_TRAFFIC_SECRET_0')!);
+    const old = recordOpener(serverSecrets, 'SERVER_TRAFFIC_SECRET_0');
     const first = old.open({ type: records[0]!.type, version: 0x0303, header: records[0]!.bytes.subarray(0, 5), fragment: records[0]!.fragment });
     expect(first.type).toBe(ContentType.handshake);
     expect([...first.data]).toEqual([24, 0, 0, 1, 0]);

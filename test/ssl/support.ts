@@ -11,10 +11,11 @@ import { ContentType } from '../../src/common/constants.js';
 import { AlertLevel, TlsError } from '../../src/common/errors.js';
 import { nobleProvider } from '../../src/crypto/noble.js';
 import { testProvider } from '../../src/crypto/random.js';
-import { suiteInfo } from '../../src/crypto/suites.js';
+import { suiteInfo, type SuiteInfo } from '../../src/crypto/suites.js';
 import { ReceiveProtection, SendProtection } from '../../src/record/protection.js';
 import { KeySchedule13 } from '../../src/handshake/keyschedule13.js';
 import { encodeHandshake, splitHandshakeMessages } from '../../src/messages/handshake.js';
+import { ServerHello } from '../../src/messages/hello.js';
 import { Finished } from '../../src/messages/messages13.js';
 import type { Connection } from '../../src/ssl/connection.js';
 import type { TlsContextOptions } from '../../src/ssl/context.js';
@@ -35,9 +36,36 @@ export function fresh(chain: Chain, limits = {}, server: TlsContextOptions = {},
   return { ...p, secrets: collectSecrets(p.client) };
 }
 
-/** A sealer under one of the client's secrets (default: its first application traffic secret), TLS_AES_128_GCM_SHA256. */
-export function clientSealer(secrets: Map<string, Uint8Array>, label = 'CLIENT_TRAFFIC_SECRET_0'): SendProtection {
-  return SendProtection.tls13(nobleProvider(), suiteInfo(0x1301)!, secrets.get(label)!);
+/**
+ * A sealer under one of the secrets of a key log (default: the client's first
+ * application traffic secret; any label, e.g. a server secret to play the
+ * server), in `suite`: by default the suite negotiated by the
+ * connection `secrets` were collected from (collectSecrets), so records forged
+ * with it open whatever suite the server chose.
+ */
+export function clientSealer(secrets: Map<string, Uint8Array>, label = 'CLIENT_TRAFFIC_SECRET_0', suite?: SuiteInfo): SendProtection {
+  return SendProtection.tls13(nobleProvider(), suite ?? negotiatedSuite(secrets), secrets.get(label)!);
+}
+
+/** An opener for records under one of the secrets in `secrets`, in `suite` (default: the suite negotiated, as clientSealer). */
+export function recordOpener(secrets: Map<string, Uint8Array>, label: string, suite?: SuiteInfo): ReceiveProtection {
+  return ReceiveProtection.tls13(nobleProvider(), suite ?? negotiatedSuite(secrets), secrets.get(label)!);
+}
+
+/** The connection each map of collectSecrets collects from. */
+const secretsOwner = new WeakMap<Map<string, Uint8Array>, Connection>();
+
+/**
+ * The suite negotiated by the connection whose key log filled `secrets` (a
+ * server knows it from the ClientHello on, a client from the ServerHello).
+ * @throws {Error} if `secrets` does not come from collectSecrets, or nothing is negotiated yet
+ */
+export function negotiatedSuite(secrets: Map<string, Uint8Array>): SuiteInfo {
+  const conn = secretsOwner.get(secrets);
+  if (!conn) throw new Error('negotiatedSuite: these secrets do not come from collectSecrets; pass the suite');
+  const suite = conn.cipherSuite;
+  if (!suite) throw new Error('negotiatedSuite: no suite negotiated yet');
+  return suite;
 }
 
 /** The TlsError `fn` throws (fails the test if it throws anything else, or nothing). */
@@ -95,33 +123,52 @@ export function splitRecords(buf: Uint8Array): { type: number; fragment: Uint8Ar
   return out;
 }
 
+/** The suite a ServerHello chose, from raw handshake messages (header included) the ServerHello is among. */
+export function serverHelloSuite(messages: Uint8Array): SuiteInfo {
+  const sh = splitHandshakeMessages(messages).messages.find((m) => m.type === 2);
+  if (!sh) throw new Error('serverHelloSuite: no ServerHello');
+  const suite = suiteInfo(ServerHello.decode(sh.body).cipherSuite);
+  if (!suite) throw new Error('serverHelloSuite: unknown suite');
+  return suite;
+}
+
 /**
  * The handshake messages (raw, header included) in a server's first flight:
- * the plaintext ServerHello and, decrypted under `serverHsSecret`, the rest.
+ * the plaintext ServerHello and, decrypted under `serverHsSecret`, the rest,
+ * in `suite` (default: the suite the flight's ServerHello chose).
  */
-export function serverFlightMessages(flight: Uint8Array, serverHsSecret: Uint8Array): Uint8Array[] {
-  const open = ReceiveProtection.tls13(nobleProvider(), suiteInfo(0x1301)!, serverHsSecret);
+export function serverFlightMessages(flight: Uint8Array, serverHsSecret: Uint8Array, suite?: SuiteInfo): Uint8Array[] {
+  let open: ReceiveProtection | undefined;
   const data: Uint8Array[] = [];
   for (const r of splitRecords(flight)) {
     if (r.type === ContentType.change_cipher_spec) continue;
-    if (r.type === ContentType.handshake) data.push(r.fragment);
-    else data.push(open.open({ type: r.type, version: 0x0303, header: r.bytes.subarray(0, 5), fragment: r.fragment }).data);
+    if (r.type === ContentType.handshake) {
+      data.push(r.fragment);
+      continue;
+    }
+    open ??= ReceiveProtection.tls13(nobleProvider(), suite ?? serverHelloSuite(concat(...data)), serverHsSecret);
+    data.push(open.open({ type: r.type, version: 0x0303, header: r.bytes.subarray(0, 5), fragment: r.fragment }).data);
   }
   return splitHandshakeMessages(concat(...data)).messages.map((m) => m.raw);
 }
 
-/** The client Finished (raw message) for a transcript of raw messages, TLS_AES_128_GCM_SHA256. */
-export function clientFinished(transcript: readonly Uint8Array[], clientHsSecret: Uint8Array): Uint8Array {
+/**
+ * The client Finished (raw message) for a transcript of raw messages, with
+ * the hash of `suite` (default: the suite of the ServerHello in the transcript).
+ */
+export function clientFinished(transcript: readonly Uint8Array[], clientHsSecret: Uint8Array, suite?: SuiteInfo): Uint8Array {
   const provider = nobleProvider();
-  const h = provider.hash('sha256');
+  const hash = (suite ?? serverHelloSuite(concat(...transcript))).hash;
+  const h = provider.hash(hash);
   for (const m of transcript) h.update(m);
-  const ks = new KeySchedule13(provider, 'sha256');
+  const ks = new KeySchedule13(provider, hash);
   return encodeHandshake(new Finished(ks.finishedVerifyData(clientHsSecret, h.digest())));
 }
 
 /** Collect a connection's key log secrets by label. */
 export function collectSecrets(conn: Connection): Map<string, Uint8Array> {
   const secrets = new Map<string, Uint8Array>();
+  secretsOwner.set(secrets, conn);
   conn.on('keylog', (l) => {
     const [label, , s] = l.split(' ');
     secrets.set(label!, Uint8Array.from(Buffer.from(s!, 'hex')));

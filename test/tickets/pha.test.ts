@@ -10,9 +10,6 @@ import { AlertDescription } from '../../src/common/errors.js';
 import { encodeHandshake } from '../../src/messages/handshake.js';
 import { Certificate13, CertificateRequest13, Finished } from '../../src/messages/messages13.js';
 import { concat } from '../../src/common/bytes.js';
-import { nobleProvider } from '../../src/crypto/noble.js';
-import { suiteInfo } from '../../src/crypto/suites.js';
-import { ReceiveProtection } from '../../src/record/protection.js';
 import { makeExtension } from '../../src/messages/extensions.js';
 import { SignatureAlgorithmsExt } from '../../src/messages/index.js';
 import { Connection } from '../../src/ssl/connection.js';
@@ -20,7 +17,7 @@ import { TlsContext, type TlsContextOptions } from '../../src/ssl/context.js';
 import type { Session } from '../../src/session/session.js';
 import type { Chain } from '../helpers/keys.js';
 import { certifiedKey, chainFor, drive, handshake, serverCert, verifierFor } from '../helpers/pair.js';
-import { clientSealer, collectSecrets, expectFatal, thrown } from '../ssl/support.js';
+import { clientSealer, collectSecrets, expectFatal, recordOpener, thrown } from '../ssl/support.js';
 
 let chain: Chain;
 let other: Chain;
@@ -285,7 +282,7 @@ describe('what the peers refuse', () => {
     srv.verifyClientPostHandshake();
     srv.doHandshake();
     const out = srv.takeOutgoing()!;
-    const open = ReceiveProtection.tls13(nobleProvider(), suiteInfo(0x1301)!, serverSecrets.get('SERVER_TRAFFIC_SECRET_0')!);
+    const open = recordOpener(serverSecrets, 'SERVER_TRAFFIC_SECRET_0');
     const rec = open.open({ type: out[0]!, version: 0x0303, header: out.subarray(0, 5), fragment: out.subarray(5) });
     const cr = CertificateRequest13.decode(rec.data.subarray(4));
     const sealer = clientSealer(clientSecrets);

@@ -12,7 +12,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContentType, ExtensionType, HandshakeType, NamedGroup, PskKeyExchangeMode } from '../../src/common/constants.js';
 import { nobleProvider } from '../../src/crypto/noble.js';
-import { suiteInfo } from '../../src/crypto/suites.js';
+import { hashLength } from '../../src/crypto/provider.js';
+import { suiteInfo, type SuiteInfo } from '../../src/crypto/suites.js';
 import { TicketReturn } from '../../src/handshake/config.js';
 import { KeySchedule13 } from '../../src/handshake/keyschedule13.js';
 import { findExtension, makeExtension } from '../../src/messages/extensions.js';
@@ -35,10 +36,9 @@ beforeAll(async () => {
 
 const KE = PskKeyExchangeMode.psk_ke;
 const DHE = PskKeyExchangeMode.psk_dhe_ke;
-const SUITE = suiteInfo(0x1301)!;
 const hasExt = (exts: readonly { type: number }[], type: number): boolean => exts.some((e) => e.type === type);
-const sha256 = (...parts: Uint8Array[]): Uint8Array => {
-  const h = nobleProvider().hash('sha256');
+const hashOf = (suite: SuiteInfo, ...parts: Uint8Array[]): Uint8Array => {
+  const h = nobleProvider().hash(suite.hash);
   for (const p of parts) h.update(p);
   return h.digest();
 };
@@ -69,24 +69,27 @@ function handBuilt(sctx: TlsContext, session: Session, modes: number[], client: 
 /** Play the client of a psk_ke resumption to the end, then data both ways; returns what the server sent after its Finished. */
 function finishAsPskKeClient(hb: ReturnType<typeof handBuilt>, session: Session): { data: string[]; tickets: number } {
   const provider = nobleProvider();
-  const ks = new KeySchedule13(provider, 'sha256', session.secret);
-  ks.toHandshake(new Uint8Array(32)); // RFC 8446 §7.1: no (EC)DHE: zeros
-  const th = sha256(hb.ch, hb.shRaw);
+  // The suite the server chose (that of the session it resumes).
+  const suite = suiteInfo(hb.sh.cipherSuite)!;
+  expect(suite.id).toBe(session.cipherSuite);
+  const ks = new KeySchedule13(provider, suite.hash, session.secret);
+  ks.toHandshake(new Uint8Array(hashLength[suite.hash])); // RFC 8446 §7.1: no (EC)DHE: Hash.length zeros
+  const th = hashOf(suite, hb.ch, hb.shRaw);
   const cHs = ks.derive('c hs traffic', th);
   const sHs = ks.derive('s hs traffic', th);
-  const msgs = serverFlightMessages(hb.out, sHs);
+  const msgs = serverFlightMessages(hb.out, sHs, suite);
   expect(msgs.map((m) => m[0])).toEqual([HandshakeType.server_hello, HandshakeType.encrypted_extensions, HandshakeType.finished]);
-  const fin = clientFinished([hb.ch, ...msgs], cHs);
+  const fin = clientFinished([hb.ch, ...msgs], cHs, suite);
   ks.toMaster();
-  const th2 = sha256(hb.ch, ...msgs);
+  const th2 = hashOf(suite, hb.ch, ...msgs);
   const cAp = ks.derive('c ap traffic', th2);
   const sAp = ks.derive('s ap traffic', th2);
-  hb.server.receive(SendProtection.tls13(provider, SUITE, cHs).seal(ContentType.handshake, fin));
+  hb.server.receive(SendProtection.tls13(provider, suite, cHs).seal(ContentType.handshake, fin));
   expect(hb.server.handshakeComplete).toBe(true);
-  hb.server.receive(SendProtection.tls13(provider, SUITE, cAp).seal(ContentType.application_data, enc('ping')));
+  hb.server.receive(SendProtection.tls13(provider, suite, cAp).seal(ContentType.application_data, enc('ping')));
   expect(dec(hb.server.read())).toBe('ping');
   hb.server.write(enc('pong'));
-  const open = ReceiveProtection.tls13(provider, SUITE, sAp);
+  const open = ReceiveProtection.tls13(provider, suite, sAp);
   const got = { data: [] as string[], tickets: 0 };
   for (const r of records(hb.server.takeOutgoing()!)) {
     const rec = open.open({ type: r.type, version: 0x0303, header: r.bytes.subarray(0, 5), fragment: r.fragment });

@@ -38,6 +38,7 @@ import {
   onServerHello,
   pair12,
   plainRecord,
+  protectedLength12,
   records,
   watch,
   wireLogged,
@@ -145,7 +146,7 @@ describe('renegotiation with application data in flight both ways', () => {
     // Flight 3: ClientKeyExchange, ChangeCipherSpec (protected under the old keys), Finished; no data.
     const f3 = p.client.takeOutgoing()!;
     expect(types(f3)).toEqual([HS, CCS, HS]);
-    expect(records(f3)[1]!.fragment.length).toBe(8 + 1 + 16); // explicit nonce, the CCS byte, the GCM tag
+    expect(records(f3)[1]!.fragment.length).toBe(protectedLength12(p.client.cipherSuite!, 1)); // the CCS byte, protected
     expect(p.client.negotiated).toBe(oldClient);
     expect(p.client.handshaking).toBe(true);
     // Until the server's Finished nothing more leaves the client, whatever it calls.
@@ -298,7 +299,7 @@ describe('renegotiation with application data in flight both ways', () => {
     const hr = p.server.takeOutgoing()!;
     // Not renegotiating yet: the data of the write follows the HelloRequest at once.
     expect(types(hr)).toEqual([HS, DATA]);
-    expect(records(hr)[0]!.fragment.length).toBe(8 + 4 + 16); // HelloRequest: a 4-byte message
+    expect(records(hr)[0]!.fragment.length).toBe(protectedLength12(p.server.cipherSuite!, 4)); // HelloRequest: a 4-byte message
     expect(p.sw.sent.at(-1)).toBe(HandshakeType.hello_request);
     p.client.receive(p.m.forward('s2c', hr));
     expect(dec(p.client.read())).toBe('s0');
@@ -472,7 +473,7 @@ describe('HelloRequest while the client negotiates is ignored (RFC 5246 §7.4.1.
     const both = p.server.takeOutgoing()!;
     // Both HelloRequests in one protected record (4 + 4 bytes).
     expect(types(both)).toEqual([ContentType.handshake]);
-    expect(records(both)[0]!.fragment.length).toBe(8 + 8 + 16);
+    expect(records(both)[0]!.fragment.length).toBe(protectedLength12(p.server.cipherSuite!, 8));
     p.client.receive(both);
     expect(p.cw.received.filter((t) => t === HandshakeType.hello_request)).toHaveLength(1);
     drive(p.client, p.server);
@@ -534,7 +535,7 @@ describe('refusing a renegotiation: a no_renegotiation warning (RFC 5746 §4.2, 
     expect(p.sw.alerts).toEqual([{ sent: true, level: AlertLevel.warning, description: AlertDescription.no_renegotiation }]);
     const warning = p.server.takeOutgoing()!;
     expect(types(warning)).toEqual([ContentType.alert]);
-    expect(records(warning)[0]!.fragment.length).toBe(8 + 2 + 16);
+    expect(records(warning)[0]!.fragment.length).toBe(protectedLength12(p.server.cipherSuite!, 2));
     expectFatal12(p.client, () => p.client.receive(warning), 'ERR_TLS_HANDSHAKE_FAILURE', AlertDescription.handshake_failure, { conn: p.server });
     expect(p.cw.alerts).toContainEqual({ sent: false, level: AlertLevel.warning, description: AlertDescription.no_renegotiation });
   });

@@ -209,7 +209,8 @@ describe('TLS 1.2 session-ID resumption', () => {
     const cache = new MemorySessionCache();
     const both = [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256];
     const cctx = clientCtx({ cipherSuites: both });
-    const session = connect(serverCtx({ sessionStore: cache }), cctx).cw.sessions[0]!;
+    // The first server follows the client's order ('order': not the default choice of the fastest AEAD), so the session is in both[0].
+    const session = connect(serverCtx({ sessionStore: cache, aeadPreference: 'order' }), cctx).cw.sessions[0]!;
     expect(session.cipherSuite).toBe(both[0]);
     const r = connect(serverCtx({ sessionStore: cache, cipherSuites: [both[1]!] }), cctx, session);
     expect(r.ch.legacySessionId).toEqual(session.sessionId);
@@ -220,8 +221,15 @@ describe('TLS 1.2 session-ID resumption', () => {
   it("a resumed session keeps its suite even when the server's order now prefers another", () => {
     const cache = new MemorySessionCache();
     const both = [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256];
-    const session = connect(serverCtx({ sessionStore: cache }), clientCtx({ cipherSuites: both })).cw.sessions[0]!;
-    const r = connect(serverCtx({ sessionStore: cache, cipherSuites: [both[1]!, both[0]!], honorCipherOrder: true }), clientCtx({ cipherSuites: [both[1]!, both[0]!] }), session);
+    // The first server follows the client's order ('order': not the default choice of the fastest AEAD): a session in both[0] ...
+    const session = connect(serverCtx({ sessionStore: cache, aeadPreference: 'order' }), clientCtx({ cipherSuites: both })).cw.sessions[0]!;
+    expect(session.cipherSuite).toBe(both[0]);
+    // ... and the second prefers both[1], by its own order and by the client's.
+    const r = connect(
+      serverCtx({ sessionStore: cache, cipherSuites: [both[1]!, both[0]!], honorCipherOrder: true, aeadPreference: 'order' }),
+      clientCtx({ cipherSuites: [both[1]!, both[0]!] }),
+      session,
+    );
     expectResumed(r, session);
     expect(r.server.cipherSuite?.id).toBe(both[0]);
   });

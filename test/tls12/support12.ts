@@ -93,6 +93,16 @@ export function records(buf: Uint8Array): WireRecord[] {
 export const plainRecord = (type: number, data: Uint8Array): Uint8Array =>
   concat(new Uint8Array([type, 3, 3, data.length >> 8, data.length & 0xff]), data);
 
+/**
+ * The fragment length of a TLS 1.2 record protecting `plaintextLength` bytes
+ * in `suite`: the explicit nonce (8 bytes with AES-GCM, RFC 5288 §3; none with
+ * ChaCha20-Poly1305, RFC 7905 §2), the ciphertext, the 16-byte tag.
+ */
+export function protectedLength12(suite: SuiteInfo, plaintextLength: number): number {
+  const explicitNonce = suite.aead === 'CHACHA20-POLY1305' ? 0 : 8;
+  return explicitNonce + plaintextLength + 16;
+}
+
 export const CCS_RECORD = plainRecord(ContentType.change_cipher_spec, new Uint8Array([1]));
 
 /** Handshake messages (raw) in the plaintext handshake records before the first ChangeCipherSpec of a flight. */

@@ -236,9 +236,15 @@ describe('resumption by ticket', () => {
   it('a resumed session keeps its suite when the server now prefers another', () => {
     const codec = new RotatingTicketCodec();
     const both = [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256];
-    const { session } = firstTicket(serverCtx({ ticketCodec: codec }), clientCtx({ cipherSuites: both }));
+    // The first server follows the client's order ('order': not the default choice of the fastest AEAD): a ticket in both[0] ...
+    const { session } = firstTicket(serverCtx({ ticketCodec: codec, aeadPreference: 'order' }), clientCtx({ cipherSuites: both }));
     expect(session.cipherSuite).toBe(both[0]);
-    const r = connect(serverCtx({ ticketCodec: codec, cipherSuites: [both[1]!, both[0]!], honorCipherOrder: true }), clientCtx({ cipherSuites: both }), session);
+    // ... and the second now prefers both[1] (its own order first).
+    const r = connect(
+      serverCtx({ ticketCodec: codec, cipherSuites: [both[1]!, both[0]!], honorCipherOrder: true, aeadPreference: 'order' }),
+      clientCtx({ cipherSuites: both }),
+      session,
+    );
     expect(r.server.isSessionReused).toBe(true);
     expect(r.server.cipherSuite?.id).toBe(both[0]);
   });
@@ -593,7 +599,9 @@ describe('tickets that do not resume', () => {
     const codec = new RotatingTicketCodec();
     const both = [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256];
     const cctx = clientCtx({ cipherSuites: both });
-    const { session } = firstTicket(serverCtx({ ticketCodec: codec }), cctx);
+    // The first server follows the client's order ('order': not the default choice of the fastest AEAD): a ticket in both[0], which the second refuses.
+    const { session } = firstTicket(serverCtx({ ticketCodec: codec, aeadPreference: 'order' }), cctx);
+    expect(session.cipherSuite).toBe(both[0]);
     const r = connect(serverCtx({ ticketCodec: codec, cipherSuites: [both[1]!] }), cctx, session);
     expect(r.server.isSessionReused).toBe(false);
     expect(r.client.cipherSuite?.id).toBe(both[1]);
