@@ -26,7 +26,7 @@
  * openssl prints and how it reads commands). Every process runs through
  * spawnPeer and is stopped by installPeerCleanup after each test.
  */
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, realpathSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -169,7 +169,7 @@ async function keyUpdatesAndData(rt: Runtime, script: PeerHandle, openssl: PeerH
 /** The script's first event: `import 'puretls'` gave the core from the built package. */
 async function checkModule(rt: Runtime, script: PeerHandle): Promise<void> {
   const mod = await waitEvent(script, 'module');
-  expect(mod).toMatchObject({ runtime: rt, url: `file://${join(dir, 'node_modules', 'puretls', 'dist', 'core.js')}`, missing: [], nodeOnly: [] });
+  expect(mod).toMatchObject({ runtime: rt, url: `file://${realpathSync(join(dir, 'node_modules', 'puretls', 'dist', 'core.js'))}`, missing: [], nodeOnly: [] });
 }
 
 describe.each(RUNTIMES)('%s: the core over the native TCP socket', (rt) => {
