@@ -8,6 +8,7 @@ import { Session } from '../session/session.js';
 import type { VerifyResult } from '../x509/verifier.js';
 import { checkNumTickets, type TlsContext } from './context.js';
 import { Engine } from './engine.js';
+import { checkExporterArgs, checkKeyUpdate, checkRenegotiation, checkServerControl13, type ControlState } from './control-checks.js';
 import type { ConnectionEvents } from './events.js';
 import type { PendingActions } from './pending.js';
 
@@ -226,11 +227,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @throws {TlsError} ERR_TLS_INVALID_STATE before the handshake completes
    */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
-    if (!Number.isInteger(length) || length < 0 || length > 255 * 64) throw new RangeError('exportKeyingMaterial: bad length');
-    if (typeof label !== 'string') throw new TypeError('exportKeyingMaterial: label must be a string');
-    // RFC 8446 §7.1: HkdfLabel.label is "tls13 " + label, at most 255 bytes; exporter labels are ASCII (RFC 5705 §4).
-    if (label.length > 249 || !/^[\x20-\x7e]*$/.test(label)) throw new RangeError('exportKeyingMaterial: label must be printable ASCII of at most 249 characters');
-    if (context !== undefined && !(context instanceof Uint8Array)) throw new TypeError('exportKeyingMaterial: context must be a Uint8Array');
+    checkExporterArgs(length, label, context);
     const e = this.#engine;
     if (!e.trafficReady || !e.secrets) throw TlsError.invalidState('exportKeyingMaterial before the handshake completed');
     return e.secrets.exportKeyingMaterial(label, context, length);
@@ -246,15 +243,8 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @throws {TlsError} ERR_TLS_INVALID_STATE before the handshake, after close, or on TLS 1.2
    */
   keyUpdate(type: KeyUpdateType): true {
-    if (type !== KeyUpdateType.NOT_REQUESTED && type !== KeyUpdateType.REQUESTED) {
-      throw new RangeError('keyUpdate: type must be KeyUpdateType.NOT_REQUESTED (0) or KeyUpdateType.REQUESTED (1)');
-    }
-    this.throwIfFailed();
-    const e = this.#engine;
-    if (!e.trafficReady || e.handshaking) throw TlsError.invalidState('keyUpdate: the handshake is not complete');
-    if (e.closeRequested) throw TlsError.invalidState('keyUpdate: the connection is closed');
-    if (this.negotiated.version !== ProtocolVersion.TLSv1_3) throw TlsError.invalidState('keyUpdate: TLS 1.3 only');
-    e.pending.keyUpdate = type;
+    checkKeyUpdate(this.controlState(), type);
+    this.#engine.pending.keyUpdate = type;
     return true;
   }
 
@@ -313,7 +303,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * @throws {TlsError} ERR_TLS_INVALID_STATE on a client, before the handshake, on TLS 1.2, after close, or without a ticket codec
    */
   newSessionTicket(): true {
-    this.checkServerControl13('newSessionTicket');
+    checkServerControl13(this.controlState(), 'newSessionTicket');
     if (!this.config.ticketCodec) throw TlsError.invalidState('newSessionTicket: the context issues no tickets (ticketCodec: null)');
     this.#engine.post13.tickets.queued++;
     return true;
@@ -331,7 +321,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    *   after close, when the client did not send post_handshake_auth, or while a request is unanswered
    */
   verifyClientPostHandshake(): true {
-    this.checkServerControl13('verifyClientPostHandshake');
+    checkServerControl13(this.controlState(), 'verifyClientPostHandshake');
     const e = this.#engine;
     // RFC 8446 §4.6.2: never to a client that did not send post_handshake_auth.
     if (this.negotiated.postHandshakeAuth !== true) throw TlsError.invalidState('verifyClientPostHandshake: the client did not send post_handshake_auth');
@@ -376,25 +366,13 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   // ---- internals -------------------------------------------------------------
 
-  /** A TLS 1.3 server control after the handshake: else ERR_TLS_INVALID_STATE, nothing changed. */
-  private checkServerControl13(what: string): void {
-    this.throwIfFailed();
-    const e = this.#engine;
-    if (this.role !== 'server') throw TlsError.invalidState(`${what}: servers only`);
-    if (!e.trafficReady || e.handshaking) throw TlsError.invalidState(`${what}: the handshake is not complete`);
-    if (this.negotiated.version !== ProtocolVersion.TLSv1_3) throw TlsError.invalidState(`${what}: TLS 1.3 only`);
-    if (e.closeRequested) throw TlsError.invalidState(`${what}: the connection is closed`);
+  private controlState(): ControlState {
+    return { engine: this.#engine, negotiated: this.negotiated, role: this.role };
   }
 
   private scheduleRenegotiation(what: string, kind: 'full' | 'abbreviated'): true {
-    this.throwIfFailed();
-    const e = this.#engine;
-    if (!e.trafficReady) throw TlsError.invalidState(`${what}: the handshake is not complete`);
-    if (e.closeRequested) throw TlsError.invalidState(`${what}: the connection is closed`);
-    if (this.negotiated.version !== ProtocolVersion.TLSv1_2) throw TlsError.invalidState(`${what}: renegotiation is TLS 1.2 only (TLS 1.3 has keyUpdate)`);
-    if (e.handshaking) throw TlsError.invalidState(`${what}: a handshake is already running`);
-    if (this.negotiated.secureRenegotiation !== true) throw TlsError.invalidState(`${what}: the peer does not support secure renegotiation (RFC 5746)`);
-    e.pending.renegotiate = kind;
+    checkRenegotiation(this.controlState(), what);
+    this.#engine.pending.renegotiate = kind;
     return true;
   }
 
