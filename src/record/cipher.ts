@@ -36,9 +36,14 @@ export const MAX_SEQUENCE = 0xffff_ffff_ffff_ffffn;
 /** legacy_record_version for every protected record (RFC 8446 §5.1, RFC 5246 for TLS 1.2). */
 export const RECORD_VERSION_12 = 0x0303;
 
-/** RFC 8446 §5.3: per-record nonce = iv XOR the sequence number, left-padded to the iv length. */
-export function xorNonce(iv: Uint8Array, seq: bigint): Uint8Array {
-  const n = iv.slice();
+/**
+ * RFC 8446 §5.3: per-record nonce = iv XOR the sequence number, left-padded
+ * to the iv length; written into `out` (a cipher's own scratch, so a record
+ * allocates none), which is returned.
+ */
+export function xorNonce(iv: Uint8Array, seq: bigint, out: Uint8Array = new Uint8Array(iv.length)): Uint8Array {
+  const n = out;
+  n.set(iv);
   const e = n.length;
   const lo = Number(seq & 0xffffffffn);
   const hi = Number(seq >> 32n);

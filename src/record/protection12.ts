@@ -23,6 +23,9 @@ export class Tls12AeadCipher implements RecordCipher {
   private readonly fixedIv: Uint8Array;
   /** Bytes of explicit nonce on the wire: 8 for GCM, 0 for ChaCha20. */
   private readonly explicit: number;
+  /** Per-record scratch: the nonce and the additional data, rewritten for each record. */
+  private readonly nonce = new Uint8Array(AEAD_NONCE_LENGTH);
+  private readonly aad = new Uint8Array(AAD_LENGTH_12);
 
   /**
    * Key and IV are copied (and wiped on retirement).
@@ -51,17 +54,10 @@ export class Tls12AeadCipher implements RecordCipher {
   sealInto(out: Uint8Array, offset: number, seq: bigint, type: number, data: Uint8Array): number {
     const length = this.explicit + data.length + AEAD_TAG_LENGTH;
     writeHeader(out, offset, type, RECORD_VERSION_12, length);
-    let nonce: Uint8Array;
-    if (this.explicit === 0) {
-      nonce = xorNonce(this.fixedIv, seq);
-    } else {
-      // RFC 5288 §3: the explicit nonce goes on the wire in front of the ciphertext.
-      writeSeq(out, offset + RECORD_HEADER_LENGTH, seq);
-      nonce = new Uint8Array(AEAD_NONCE_LENGTH);
-      nonce.set(this.fixedIv);
-      nonce.set(out.subarray(offset + RECORD_HEADER_LENGTH, offset + RECORD_HEADER_LENGTH + this.explicit), 4);
-    }
-    aeadSealTo(this.aead, nonce, data, aad12(seq, type, RECORD_VERSION_12, data.length), out, offset + RECORD_HEADER_LENGTH + this.explicit);
+    if (this.explicit > 0) writeSeq(out, offset + RECORD_HEADER_LENGTH, seq); // RFC 5288 §3: the explicit nonce goes on the wire in front of the ciphertext.
+    const nonce = this.nonceFor(seq, out.subarray(offset + RECORD_HEADER_LENGTH, offset + RECORD_HEADER_LENGTH + this.explicit));
+    const aad = aad12(this.aad, seq, type, RECORD_VERSION_12, data.length);
+    aeadSealTo(this.aead, nonce, data, aad, out, offset + RECORD_HEADER_LENGTH + this.explicit);
     return offset + RECORD_HEADER_LENGTH + length;
   }
 
@@ -79,29 +75,35 @@ export class Tls12AeadCipher implements RecordCipher {
     if (plainLength > MAX_PLAINTEXT) {
       throw TlsError.alert(AlertDescription.record_overflow, `record plaintext of ${plainLength} bytes`);
     }
-    let nonce: Uint8Array;
-    if (this.explicit === 0) {
-      nonce = xorNonce(this.fixedIv, seq);
-    } else {
-      nonce = new Uint8Array(AEAD_NONCE_LENGTH);
-      nonce.set(this.fixedIv);
-      nonce.set(f.subarray(0, this.explicit), 4);
-    }
-    const aad = aad12(seq, rec.type, rec.version, plainLength);
+    const nonce = this.nonceFor(seq, f.subarray(0, this.explicit));
+    const aad = aad12(this.aad, seq, rec.type, rec.version, plainLength);
     const data = this.aead.open(nonce, f.subarray(this.explicit), aad);
     // RFC 5246 §6.2.3.3: authentication failure → bad_record_mac.
     if (data === null) throw TlsError.alert(AlertDescription.bad_record_mac, 'record authentication failed');
     return { type: rec.type, data };
   }
 
+  /**
+   * The record's nonce in this cipher's scratch (the AEADs copy it): the fixed
+   * IV XOR the sequence number (ChaCha20-Poly1305), or the 4-byte salt and
+   * the record's 8-byte explicit nonce (AES-GCM).
+   */
+  private nonceFor(seq: bigint, explicitNonce: Uint8Array): Uint8Array {
+    if (this.explicit === 0) return xorNonce(this.fixedIv, seq, this.nonce);
+    this.nonce.set(this.fixedIv);
+    this.nonce.set(explicitNonce, 4);
+    return this.nonce;
+  }
+
   wipe(): void {
     this.key.fill(0);
     this.fixedIv.fill(0);
+    this.nonce.fill(0);
   }
 }
 
-function aad12(seq: bigint, type: number, version: number, length: number): Uint8Array {
-  const aad = new Uint8Array(AAD_LENGTH_12);
+/** RFC 5246 §6.2.3.3 additional_data, written into `aad` (a cipher's scratch). */
+function aad12(aad: Uint8Array, seq: bigint, type: number, version: number, length: number): Uint8Array {
   writeSeq(aad, 0, seq);
   aad[8] = type;
   aad[9] = version >>> 8;

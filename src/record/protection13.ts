@@ -19,6 +19,8 @@ export class Tls13Cipher implements RecordCipher {
   private readonly key: Uint8Array;
   private readonly iv: Uint8Array;
   private readonly secret: Uint8Array;
+  /** The per-record nonce, rewritten for each record (the AEADs copy it; nothing keeps it). */
+  private readonly nonce = new Uint8Array(AEAD_NONCE_LENGTH);
 
   /** The secret is copied; the copy is wiped when this cipher is retired. */
   constructor(
@@ -66,7 +68,7 @@ export class Tls13Cipher implements RecordCipher {
     inner.set(data);
     inner[n] = type;
     if (padding > 0) inner.fill(0, n + 1);
-    aeadSealTo(this.aead, xorNonce(this.iv, seq), inner, out.subarray(offset, body), out, body);
+    aeadSealTo(this.aead, xorNonce(this.iv, seq, this.nonce), inner, out.subarray(offset, body), out, body);
     return body + length;
   }
 
@@ -83,7 +85,7 @@ export class Tls13Cipher implements RecordCipher {
     }
     // RFC 8446 §5.2: failed deprotection → bad_record_mac.
     if (f.length < AEAD_TAG_LENGTH) throw TlsError.alert(AlertDescription.bad_record_mac, 'record too short');
-    const inner = this.aead.open(xorNonce(this.iv, seq), f, rec.header);
+    const inner = this.aead.open(xorNonce(this.iv, seq, this.nonce), f, rec.header);
     if (inner === null) throw TlsError.alert(AlertDescription.bad_record_mac, 'record authentication failed');
     const end = lastNonZero(inner);
     // RFC 8446 §5.4: no non-zero octet (no content type) → unexpected_message.
@@ -100,6 +102,7 @@ export class Tls13Cipher implements RecordCipher {
     this.secret.fill(0);
     this.key.fill(0);
     this.iv.fill(0);
+    this.nonce.fill(0);
   }
 }
 
