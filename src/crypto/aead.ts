@@ -153,10 +153,20 @@ class Ghash {
 
 const aligned = (b: Uint8Array): boolean => b.byteOffset % 4 === 0;
 
+/**
+ * One aligned scratch buffer for every AES-GCM seal in this realm (sealing is
+ * synchronous, and the buffer only ever holds ciphertext): a connection at
+ * rest owns none. Grown to the largest record seen (at most 2^14 + 256 bytes).
+ */
+let scratch = new Uint8Array(0);
+function scratchOf(n: number): Uint8Array {
+  if (scratch.length < n) scratch = new Uint8Array(Math.max(n, (1 << 14) | 256));
+  return scratch.subarray(0, n);
+}
+
 class AesGcm implements Aead {
   private readonly roundKeys: Uint32Array;
   private readonly ghash: Ghash;
-  private scratch = new Uint8Array(0);
   private readonly tag = new Uint8Array(16);
 
   constructor(
@@ -167,12 +177,6 @@ class AesGcm implements Aead {
     const h = unsafe.encryptBlock(this.roundKeys, new Uint8Array(16)); // H = E_K(0^128)
     this.ghash = new Ghash(h);
     h.fill(0);
-  }
-
-  /** An aligned scratch buffer of n bytes, grown to the largest record seen (at most 2^14 + 256). */
-  private scratchOf(n: number): Uint8Array {
-    if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, 1 << 14 | 256));
-    return this.scratch.subarray(0, n);
   }
 
   /** Returns E_K(J0) (the tag mask) and leaves `counter` at inc32(J0), J0 = IV || 0^31 || 1. */
@@ -200,7 +204,7 @@ class AesGcm implements Aead {
       unsafe.ctr32(this.roundKeys, false, counter, aligned(plaintext) ? plaintext : body, body);
     } else {
       // A record body sits 5 bytes into its record: counter mode runs on an aligned scratch copy.
-      const scratch = this.scratchOf(n);
+      const scratch = scratchOf(n);
       scratch.set(plaintext);
       unsafe.ctr32(this.roundKeys, false, counter, scratch, scratch);
       body.set(scratch); // ciphertext: nothing secret stays behind in the scratch
