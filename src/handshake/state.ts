@@ -43,6 +43,46 @@ export interface Negotiated {
   postHandshakeAuth?: boolean;
 }
 
+/** The draft's byte fields that are views into what they were read from (see ownBytes). */
+const BYTE_FIELDS = ['clientRandom', 'finished', 'peerFinished'] as const;
+
+/**
+ * The draft's clientRandom, finished and peerFinished in one buffer of their
+ * own: as read, they are views into the ClientHello record and the
+ * decrypted Finished record, which they would keep whole for the
+ * connection's life. Already so: nothing changes.
+ */
+function ownBytes(draft: Negotiated): void {
+  let total = 0;
+  let buffer: ArrayBufferLike | undefined;
+  let shared = true;
+  for (const k of BYTE_FIELDS) {
+    const v = draft[k];
+    if (!v) continue;
+    total += v.length;
+    shared &&= (buffer ??= v.buffer) === v.buffer;
+  }
+  if (total === 0 || (shared && buffer!.byteLength === total)) return;
+  const own = new Uint8Array(total);
+  let off = 0;
+  for (const k of BYTE_FIELDS) {
+    const v = draft[k];
+    if (!v) continue;
+    own.set(v, off);
+    draft[k] = own.subarray(off, (off += v.length));
+  }
+}
+
+/**
+ * The committed result: the draft itself, frozen (no copy, and no spread:
+ * V8 gives each frozen spread copy a hidden class of its own, about 0.4 KiB
+ * a connection), its byte fields first made its own (ownBytes).
+ */
+export function commitNegotiated(draft: Negotiated): Readonly<Negotiated> {
+  ownBytes(draft);
+  return Object.freeze(draft);
+}
+
 /** What the connection keeps of a handshake's secrets (never logged). */
 export interface HandshakeSecrets {
   /** RFC 5705 / RFC 8446 §7.5 exporter. In TLS 1.2 no context differs from an empty one. */
@@ -78,8 +118,10 @@ export interface HandshakeContext {
   skipEarlyData(mode: 'hrr' | 'trial'): void;
   /** NSS key log line (label, secret), only emitted when someone listens. */
   keylog(label: string, secret: Uint8Array): void;
-  /** The handshake is done: application data may flow. */
+  /** The handshake is done: application data may flow. `negotiated` is then read-only, until openDraft. */
   finishHandshake(secrets: HandshakeSecrets): void;
+  /** After the handshake: a post-handshake exchange (TLS 1.3 client authentication) will write to `negotiated`. */
+  openDraft(): void;
   /** Server: the connection's session (SSL_get_session): the resumed one, or the one a full handshake made; tickets seal copies of it. */
   setServerSession(session: Session): void;
   /** Client: a session to keep (TLS 1.2, after the handshake; TLS 1.3 sessions come from tickets). */

@@ -85,6 +85,7 @@ function answerCertificateRequest(cx: HandshakeContext, hs: HandshakeTranscript1
   if (!schemes) throw TlsError.alert(AlertDescription.missing_extension, 'CertificateRequest without signature_algorithms');
   const transcript = hs.transcript.fork();
   transcript.add(msg.raw);
+  cx.openDraft(); // sendCertificateAndVerify records the scheme we sign with
   const ours = clientCertificate(cx, schemes, true);
   sendCertificateAndVerify(cx, transcript, ours?.chain ?? [], ours?.key, ours?.scheme, cr.context);
   // RFC 8446 §4.4: the Finished key is from client_application_traffic_secret_N (the current one).

@@ -56,8 +56,8 @@ export abstract class SocketControls extends Duplex {
   protected currentSession: Session | undefined = undefined;
   /** node's _requestCert / _rejectUnauthorized: what the next handshake asks of the peer. */
   protected verification: PeerVerification = { requestCert: false, rejectUnauthorized: true };
-  /** renegotiate() callbacks waiting for the handshake under way. */
-  protected readonly renegotiations = new RenegotiationWaiters();
+  /** renegotiate() callbacks waiting for the handshake under way (made with the first). */
+  protected renegotiations: RenegotiationWaiters | undefined;
   /** Run the Connection's pending actions (a scheduled renegotiation) on the IO loop. */
   protected abstract requestStart(): void;
   /** Server: the TLS 1.2 session this connection made or resumed (to forget before asking for a certificate). */
@@ -105,6 +105,7 @@ export abstract class SocketControls extends Duplex {
     this.established = true;
     this.secureConnecting = false;
     clearTimeout(this.timer);
+    this.timer = undefined; // a connection at rest keeps no Timeout
     this.alpnProtocol = conn.alpnProtocol;
     // As node (SSL_get_session): a resumed connection's session is the one in use until a new ticket comes.
     const given = this.setup.session;
@@ -202,9 +203,12 @@ export abstract class SocketControls extends Duplex {
    */
   disableRenegotiation(): void {
     this.renegotiationRefused = true;
+    this.guardRenegotiation();
   }
   /** disableRenegotiation() was called. */
   protected renegotiationRefused = false;
+  /** Watch the Connection's messages for a renegotiation the peer starts (after disableRenegotiation()). */
+  protected abstract guardRenegotiation(): void;
 
   /**
    * node's enableTrace(): from now on, one line per handshake message and
@@ -295,7 +299,7 @@ export abstract class SocketControls extends Duplex {
       if (callback) process.nextTick(callback, err);
       return false;
     }
-    if (callback) this.renegotiations.add(callback);
+    if (callback) (this.renegotiations ??= new RenegotiationWaiters()).add(callback);
     this.requestStart();
     return true;
   }

@@ -18,6 +18,11 @@ import { SocketOutput } from './socket-output.js';
 import { attachTrace } from './trace.js';
 import { asError } from './transport.js';
 
+/** The Connection events a socket re-emits when it has listeners for them, as bits of `attached`. */
+const FORWARDED = ['keylog', 'keyUpdate', 'postHandshakeAuth'] as const;
+/** The 'message' listener of disableRenegotiation() (the bit after FORWARDED's). */
+const GUARD = 1 << FORWARDED.length;
+
 export abstract class SocketConnection extends SocketOutput {
   protected conn: Connection | null = null;
   /** The client's first flight is due. */
@@ -28,8 +33,9 @@ export abstract class SocketConnection extends SocketOutput {
   private traced: Connection | null = null;
   /** Server with the session events: a TLS 1.2 ticket went out since the last call. */
   protected ticketSent: (() => boolean) | undefined;
-  private keylogAttached = false;
-  /** Handshakes the Connection completed ('handshake' events), and those reported ('secure'). */
+  /** What is attached to the current Connection (FORWARDED, GUARD): only what a listener needs, a closure each. */
+  private attached = 0;
+  /** Renegotiations the Connection completed ('handshake' events after the first), and those reported ('secure'). */
   protected handshakes = 0;
   protected reportedHandshakes = 0;
 
@@ -49,28 +55,56 @@ export abstract class SocketConnection extends SocketOutput {
       return false;
     }
     this.applyMaxSendFragment();
-    this.conn.on('keyUpdate', (ev) => this.emit('keyUpdate', ev));
-    this.conn.on('postHandshakeAuth', (ev) => this.emit('postHandshakeAuth', ev));
-    this.conn.on('handshake', () => void this.handshakes++);
-    this.conn.on('message', (ev) => {
-      // disableRenegotiation(): the peer's ClientHello (server) or HelloRequest (client) after the handshake.
-      const peerStarts = ev.direction === 'received' && this.established && (ev.type === HandshakeType.client_hello || ev.type === HandshakeType.hello_request);
-      if (peerStarts && this.renegotiationRefused) this.fail(renegotiationDisabled());
-    });
+    this.attached = 0;
+    if (this.renegotiationRefused) this.guardRenegotiation();
     if (this.tracing) this.traceConnection();
     if (server && this.setup.sessionEvents) this.ticketSent = ticketsSent(this.conn);
     if (!server) this.conn.on('session', (s: Session) => this.sessionReceived(s));
-    if (this.listenerCount('keylog') > 0 || (this.setup.server?.listenerCount('keylog') ?? 0) > 0) this.attachKeylog();
+    if ((this.setup.server?.listenerCount('keylog') ?? 0) > 0) this.forward('keylog');
+    for (const name of FORWARDED) if (this.listenerCount(name) > 0) this.forward(name);
     return true;
   }
 
-  protected attachKeylog(): void {
-    if (this.keylogAttached || !this.conn) return;
-    this.keylogAttached = true;
-    this.conn.on('keylog', (line) => {
-      const buf = Buffer.from(`${line}\n`, 'latin1');
-      this.emit('keylog', buf);
-      this.setup.server?.emit('keylog', buf, this);
+  /**
+   * The socket has (or is getting) a listener for `event`: re-emit the
+   * Connection's events of that name ('keylog' as node's line Buffer, also on
+   * the server). Attached once per Connection, and only then: a socket
+   * nobody listens to holds no closure for them.
+   */
+  protected forward(event: string | symbol): void {
+    const i = FORWARDED.indexOf(event as (typeof FORWARDED)[number]);
+    const conn = this.conn;
+    if (!conn || i < 0 || (this.attached & (1 << i)) !== 0) return;
+    this.attached |= 1 << i;
+    if (event === 'keyUpdate') conn.on('keyUpdate', (ev) => this.emit('keyUpdate', ev));
+    else if (event === 'postHandshakeAuth') conn.on('postHandshakeAuth', (ev) => this.emit('postHandshakeAuth', ev));
+    else {
+      conn.on('keylog', (line) => {
+        const buf = Buffer.from(`${line}\n`, 'latin1');
+        this.emit('keylog', buf);
+        this.setup.server?.emit('keylog', buf, this);
+      });
+    }
+  }
+
+  /**
+   * The first handshake is complete: a TLS 1.2 connection counts the ones
+   * that follow (renegotiations, each reported with 'secure'); a TLS 1.3 one
+   * has none, and keeps no listener for them.
+   */
+  protected countRenegotiations(conn: Connection): void {
+    this.handshakes = this.reportedHandshakes = 0;
+    if (conn.protocol === 'TLSv1.2') conn.on('handshake', () => void this.handshakes++);
+  }
+
+  /** disableRenegotiation(): the peer's ClientHello (server) or HelloRequest (client) after the handshake fails the socket. */
+  protected guardRenegotiation(): void {
+    const conn = this.conn;
+    if (!conn || (this.attached & GUARD) !== 0) return;
+    this.attached |= GUARD;
+    conn.on('message', (ev) => {
+      const peerStarts = ev.direction === 'received' && this.established && (ev.type === HandshakeType.client_hello || ev.type === HandshakeType.hello_request);
+      if (peerStarts) this.fail(renegotiationDisabled());
     });
   }
 
@@ -87,7 +121,6 @@ export abstract class SocketConnection extends SocketOutput {
     this.servername = name !== '' && net.isIP(name) === 0 ? name : false;
     this.setupName = name;
     this.conn = null;
-    this.keylogAttached = false;
     this.createConnection(this.setup.context);
   }
   /** Client: the server name given to the Connection (setServername() replaces the option's). */

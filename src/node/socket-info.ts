@@ -40,6 +40,19 @@ const NODE_SIGALG_NAMES: Readonly<Record<number, string>> = {
   0x0201: 'RSA+SHA1',
 };
 
+/** The schemes node names, in one order: the client's offer is kept as a bitmask over it. */
+const NAMED_SIGALGS: readonly number[] = Object.keys(NODE_SIGALG_NAMES).map(Number);
+
+/** The client's signature_algorithms as a bitmask over NAMED_SIGALGS (those node has no name for never show). */
+function sigalgMask(schemes: readonly number[] | undefined): number {
+  let mask = 0;
+  for (const s of schemes ?? []) {
+    const i = NAMED_SIGALGS.indexOf(s);
+    if (i >= 0) mask |= 1 << i;
+  }
+  return mask;
+}
+
 /** The most ClientHello bytes kept to read the client's signature_algorithms (getSharedSigalgs). */
 const HELLO_KEEP = 16 * 1024;
 
@@ -54,7 +67,8 @@ export abstract class SocketInfo extends SocketControls {
   protected dataWritten = 0;
   /** Server: the ClientHello's first bytes until its signature_algorithms are read. */
   private helloBytes: Uint8Array[] | null = [];
-  private clientSigalgs: readonly number[] | undefined;
+  /** Server: the client's signature_algorithms that node names, a bit each (sigalgMask): a number, not an array per connection. */
+  private clientSigalgs = 0;
 
   // ---- node:tls accessors -------------------------------------------------------
 
@@ -115,8 +129,8 @@ export abstract class SocketInfo extends SocketControls {
   getSharedSigalgs(): string[] {
     const conn = this.conn;
     const offered = this.clientSigalgs;
-    if (this.setup.role !== 'server' || !conn || !this.established || !offered) return [];
-    return conn.config.signatureSchemes.filter((s) => offered.includes(s) && NODE_SIGALG_NAMES[s] !== undefined).map((s) => NODE_SIGALG_NAMES[s]!);
+    if (this.setup.role !== 'server' || !conn || !this.established || offered === 0) return [];
+    return conn.config.signatureSchemes.filter((s) => (offered & sigalgMask([s])) !== 0).map((s) => NODE_SIGALG_NAMES[s]!);
   }
 
   /** Server: read the client's signature_algorithms from its first bytes (the ClientHello). */
@@ -132,7 +146,7 @@ export abstract class SocketInfo extends SocketControls {
       const joined = Buffer.concat(kept);
       // One record (or several) of handshake type: the body starts after the 5-byte record header and the 4-byte message header.
       const body = reassemble(joined);
-      if (body) this.clientSigalgs = findExtension(ClientHello.decode(body).extensions, SignatureAlgorithmsExt);
+      if (body) this.clientSigalgs = sigalgMask(findExtension(ClientHello.decode(body).extensions, SignatureAlgorithmsExt));
     } catch {
       // peekClientHello accepted it: nothing to do here if it does not decode
     }

@@ -3,8 +3,11 @@
  * per step once the handshake is complete (held during a renegotiation),
  * end() as close_notify then the transport's end, and how the socket fails
  * (its fatal alert first, node's error codes, 'tlsClientError' on a server
- * before the handshake). 'close' carries node's `hadError`.
+ * before the handshake). 'close' carries node's `hadError`. Also how a
+ * socket listens (to its transport, to the scheduler) without a closure per
+ * connection: see OWNER.
  */
+import type { Duplex } from 'node:stream';
 import { AlertDescription, TlsError } from '../common/errors.js';
 import { plaintextAlert } from '../ssl/peek.js';
 import { closedError } from './coded-errors.js';
@@ -17,6 +20,61 @@ type Callback = (err?: Error | null) => void;
 
 /** The most bytes of a write sealed in one step. */
 export const OUT_SLICE = 64 * 1024;
+
+/**
+ * The socket over a transport. The transport's listeners are shared
+ * functions, run with the transport as `this`, which find their socket
+ * here: a connection keeps no closures for them. (They reach the socket's
+ * private members through functions set by the class's static block: naming
+ * the class inside its own body would make the bundler rename it, and
+ * node's socket.constructor.name would no longer be 'TlsSocket'.)
+ */
+const OWNER = Symbol('puretls.socket');
+type Carrier = Duplex & { [OWNER]?: SocketOutput };
+
+/** What the shared functions below do to a socket (set by SocketOutput's static block). */
+let on: {
+  step(s: SocketOutput): boolean;
+  drain(s: SocketOutput): void;
+  data(s: SocketOutput, chunk: Buffer | Uint8Array | string): void;
+  end(s: SocketOutput): void;
+  error(s: SocketOutput, err: Error): void;
+  close(s: SocketOutput): void;
+  newListener(s: SocketOutput, event: string | symbol): void;
+};
+
+/** The scheduler's handle on a socket: one small object (a closure would add its context). */
+class SocketTask implements Task {
+  constructor(private readonly socket: SocketOutput) {}
+  step(): boolean {
+    return on.step(this.socket);
+  }
+}
+
+// The listeners, one function per event for every socket, run with the emitter as `this`.
+function onTransportDrain(this: Carrier): void {
+  const s = this[OWNER];
+  if (s) on.drain(s);
+}
+function onTransportData(this: Carrier, chunk: Buffer | Uint8Array | string): void {
+  const s = this[OWNER];
+  if (s) on.data(s, chunk);
+}
+function onTransportEnd(this: Carrier): void {
+  const s = this[OWNER];
+  if (s) on.end(s);
+}
+function onTransportError(this: Carrier, err: Error): void {
+  const s = this[OWNER];
+  if (s) on.error(s, err);
+}
+function onTransportClose(this: Carrier): void {
+  const s = this[OWNER];
+  if (s) on.close(s);
+}
+function onNewListener(this: SocketOutput, event: string | symbol): void {
+  on.newListener(this, event);
+}
 
 export abstract class SocketOutput extends SocketInfo {
   /** The write in progress (stream.Writable gives one at a time); held until the handshake completes. */
@@ -31,7 +89,7 @@ export abstract class SocketOutput extends SocketInfo {
   /** The socket failed (node's `hadError` of 'close'). */
   private failed = false;
   /** What the scheduler runs for this socket. */
-  protected readonly task: Task = { step: () => this.step() };
+  protected readonly task: Task = new SocketTask(this);
   /** One piece of work (see TlsSocket.step). */
   protected abstract step(): boolean;
 
@@ -73,21 +131,48 @@ export abstract class SocketOutput extends SocketInfo {
     const t = this.transport;
     if (t.writableNeedDrain && !t.destroyed) {
       this.outBlocked = true;
-      t.once('drain', this.onTransportDrain);
+      t.once('drain', onTransportDrain);
     }
   }
 
-  private readonly onTransportDrain = (): void => {
-    this.outBlocked = false;
-    if (!this.destroyed && this.outReady()) scheduler.schedule(this.task);
-  };
+  static {
+    on = {
+      step: (s) => s.step(),
+      drain: (s) => {
+        s.outBlocked = false;
+        if (!s.destroyed && s.outReady()) scheduler.schedule(s.task);
+      },
+      data: (s, chunk) => s.onData(chunk),
+      end: (s) => s.onEnd(),
+      error: (s, err) => s.onTransportError(err),
+      close: (s) => s.onTransportClose(),
+      newListener: (s, event) => s.forward(event),
+    };
+  }
+
+  /** Listen to the transport and to our own 'newListener', with the shared functions (see OWNER). */
+  protected attachTransport(transport: Duplex): void {
+    (transport as Carrier)[OWNER] = this;
+    this.on('newListener', onNewListener);
+    transport.on('data', onTransportData);
+    transport.on('end', onTransportEnd);
+    transport.on('error', onTransportError);
+    transport.on('close', onTransportClose);
+  }
+  protected abstract onData(chunk: Buffer | Uint8Array | string): void;
+  /** The transport ended. */
+  protected abstract onEnd(): void;
+  protected abstract onTransportError(err: Error): void;
+  protected abstract onTransportClose(): void;
+  /** The socket has (or is getting) a listener for `event` (see SocketConnection.forward). */
+  protected abstract forward(event: string | symbol): void;
 
   /** The transport closed: a write in progress after the handshake fails (nothing more can be sent). */
   protected abandonWrite(): void {
     const w = this.writing;
     if (!w || !this.established) return;
     this.writing = null;
-    this.transport.off('drain', this.onTransportDrain);
+    this.transport.off('drain', onTransportDrain);
     w.cb(closedError());
   }
 
@@ -148,7 +233,7 @@ export abstract class SocketOutput extends SocketInfo {
   protected clearOutput(): void {
     this.writing = null;
     this.pendingFinal = null;
-    this.transport.off('drain', this.onTransportDrain);
+    this.transport.off('drain', onTransportDrain);
   }
 
   /** node's 'close' carries `hadError`: true when the socket failed (an 'error', or a server's 'tlsClientError'). */
@@ -200,7 +285,7 @@ export abstract class SocketOutput extends SocketInfo {
   protected fail(err: Error): void {
     if (this.destroyed) return;
     this.failed = true;
-    this.renegotiations.settle(err);
+    this.renegotiations?.settle(err);
     const server = this.setup.server;
     if (server && !this.established) {
       this.destroy();

@@ -30,8 +30,14 @@
  * OpenSSL 3's default).
  *
  * The Connection's set-up and its events are in socket-connection.ts, the
- * writable side and failures in socket-output.ts, node's accessors in
- * socket-info.ts, the controls in controls.ts.
+ * writable side, failures and the shared listeners in socket-output.ts,
+ * node's accessors in socket-info.ts, the controls in controls.ts.
+ *
+ * At rest (issue 19, bench/idle-heap.mjs) a socket keeps no closure per
+ * event: its transport's listeners and its scheduler task are shared
+ * functions (SocketOutput), the Connection's events are attached only when
+ * something listens to them, its setup is shared with its server's other
+ * sockets, and the handshake timer and hello gate go once used.
  */
 import net from 'node:net';
 import { Duplex } from 'node:stream';
@@ -39,7 +45,7 @@ import type { Session } from '../session/session.js';
 import type { Connection } from '../ssl/connection.js';
 import { codedError, disconnected } from './coded-errors.js';
 import type { TlsSocketOptions } from './options.js';
-import { setupFromOptions, type ServerHooks, type SocketSetup } from './setup.js';
+import { setupFromOptions, sharedSetup, type ServerHooks, type SocketSetup } from './setup.js';
 import { HelloGate } from './hello-gate.js';
 import { Inbox } from './inbox.js';
 import { unexpectedEof } from './node-errors.js';
@@ -92,7 +98,7 @@ export class TlsSocket extends SocketConnection {
   constructor(transport: Duplex, options: TlsSocketOptions = {}, setup?: SocketSetup) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false, ...(options.highWaterMark ? { highWaterMark: options.highWaterMark } : {}) });
     if (!(transport instanceof Duplex)) throw codedError(new TypeError('TlsSocket: transport must be a stream.Duplex'), 'ERR_INVALID_ARG_TYPE');
-    this.setup = setup ?? setupFromOptions(options);
+    this.setup = sharedSetup(setup ?? setupFromOptions(options));
     this.transport = transport;
     this.rejectTruncation = options.rejectTruncation === true;
     if (options.rejectTruncation !== undefined && typeof options.rejectTruncation !== 'boolean') {
@@ -101,13 +107,7 @@ export class TlsSocket extends SocketConnection {
     if (options.enableTrace === true) this.tracing = true;
     // node: clients always verify the server; a server asks for a certificate with requestCert.
     this.verification = { requestCert: this.setup.role === 'client' || this.setup.requestCert, rejectUnauthorized: this.setup.rejectUnauthorized };
-    this.on('newListener', (event: string | symbol) => {
-      if (event === 'keylog') this.attachKeylog();
-    });
-    transport.on('data', this.onData);
-    transport.on('end', this.onEnd);
-    transport.on('error', this.onTransportError);
-    transport.on('close', this.onTransportClose);
+    this.attachTransport(transport);
     const ms = this.setup.handshakeTimeout;
     if (ms) {
       this.timer = setTimeout(() => {
@@ -128,35 +128,35 @@ export class TlsSocket extends SocketConnection {
     }
   }
 
-  // ---- transport events -------------------------------------------------------
+  // ---- transport events (see SocketOutput.attachTransport) --------------------
 
-  private readonly onData = (chunk: Buffer | Uint8Array | string): void => {
+  protected onData(chunk: Buffer | Uint8Array | string): void {
     if (this.destroyed) return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
     this.observeHello(bytes);
     if (this.conn) return this.enqueue([bytes]);
     (this.gate ??= this.helloGate()).push(bytes);
-  };
+  }
 
   /** EOF without close_notify still ends the readable side, after what arrived before it. */
-  private readonly onEnd = (): void => {
+  protected onEnd(): void {
     if (this.destroyed || this.eofHandled) return;
     if (!this.conn || (this.sessionHold && !this.established)) return this.fail(disconnected());
     this.inEof = true;
     scheduler.schedule(this.task);
-  };
+  }
 
-  private readonly onTransportError = (err: Error): void => {
+  protected onTransportError(err: Error): void {
     if (this.destroyed) return;
     if (this.readEnded && this.writableFinished) return void this.destroy(); // after a clean close, a reset is no error
     this.fail(err);
-  };
+  }
 
-  private readonly onTransportClose = (): void => {
+  protected onTransportClose(): void {
     if (this.destroyed) return;
     this.abandonWrite(); // nothing more can be sent: the write fails (the socket with it)
     this.onEnd();
-  };
+  }
 
   // ---- server: before the Connection ------------------------------------------
 
@@ -166,7 +166,10 @@ export class TlsSocket extends SocketConnection {
       loaded: this.loaded,
       isDestroyed: () => this.destroyed,
       setServername: (name) => void (this.servername = name),
-      begin: (context, bytes) => void (this.createConnection(context) && this.enqueue(bytes)),
+      begin: (context, bytes) => {
+        this.gate = undefined; // done: its closures go with it
+        if (this.createConnection(context)) this.enqueue(bytes);
+      },
       refuse: (err, alert) => this.refuse(err, alert),
       fail: (err) => this.fail(err),
       flowChanged: () => this.updateFlow(),
@@ -270,7 +273,7 @@ export class TlsSocket extends SocketConnection {
   /** After Connection.receive: report a completed handshake, send what is due, deliver what was read. */
   private afterReceive(conn: Connection): void {
     if (conn.handshakeComplete && !this.established) {
-      this.reportedHandshakes = this.handshakes;
+      this.countRenegotiations(conn);
       this.establish(conn);
       // 'secureConnect' before our Finished leaves: data written before the
       // handshake completed, or in the listener, joins it in one transport
@@ -299,7 +302,7 @@ export class TlsSocket extends SocketConnection {
     this.authorize(conn, false);
     this.emit('secure');
     if (this.setup.role === 'client') this.emit('secureConnect');
-    this.renegotiations.settle(null);
+    this.renegotiations?.settle(null);
   }
 
   private drainReads(): void {

@@ -25,7 +25,8 @@ export interface RawRecord {
  * fragment is buffered, so a peer cannot make us hold more than one record.
  */
 export class RecordDeframer {
-  private readonly queue = new ByteQueue();
+  /** What is buffered; none between records (a connection at rest keeps no queue). */
+  private queue: ByteQueue | null = null;
   private maxFragment: number;
   /** The error that ended this stream; every later call throws it again. */
   private failed: TlsError | null = null;
@@ -47,7 +48,8 @@ export class RecordDeframer {
   push(bytes: Uint8Array): void {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('RecordDeframer.push: bytes must be a Uint8Array');
     if (this.failed) throw this.failed;
-    this.queue.push(bytes);
+    if (bytes.length === 0) return;
+    (this.queue ??= new ByteQueue()).push(bytes);
   }
 
   /**
@@ -59,8 +61,8 @@ export class RecordDeframer {
   next(): RawRecord | null {
     if (this.failed) throw this.failed;
     const q = this.queue;
+    if (!q) return null;
     const have = q.length;
-    if (have === 0) return null;
     // Check what we have of the header byte by byte, so garbage (HTTP, SSLv2)
     // fails on its first byte instead of waiting for a length it never means.
     const head = q.peek(have < RECORD_HEADER_LENGTH ? have : RECORD_HEADER_LENGTH);
@@ -82,6 +84,7 @@ export class RecordDeframer {
     const total = RECORD_HEADER_LENGTH + length;
     if (have < total) return null;
     const bytes = q.take(total); // a subarray when the record sits in one chunk
+    if (q.length === 0) this.queue = null;
     return {
       type,
       version: (head[1] << 8) | head[2]!,
@@ -92,7 +95,7 @@ export class RecordDeframer {
 
   /** Bytes pushed and not yet returned as records. */
   get buffered(): number {
-    return this.queue.length;
+    return this.queue?.length ?? 0;
   }
 
   private fail(e: TlsError): never {

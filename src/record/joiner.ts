@@ -11,8 +11,12 @@ export const DEFAULT_MAX_HANDSHAKE_MESSAGE = 131072;
 /**
  * The largest body a message of `type` may declare, or -1 when the type is
  * not one this connection can receive at all (unexpected_message at once).
+ * `max` is the joiner's maxMessageSize (so that one function, not a closure
+ * per connection, can serve every configured maximum).
  */
-export type MessageSizeLimit = (type: number) => number;
+export type MessageSizeLimit = (type: number, max: number) => number;
+
+const uniform: MessageSizeLimit = (_type, max) => max;
 
 /**
  * Reassembles handshake messages from the fragments of handshake records:
@@ -25,21 +29,24 @@ export type MessageSizeLimit = (type: number) => number;
  * large partial message (decode_error, as OpenSSL and node:tls).
  */
 export class HandshakeJoiner {
-  private readonly queue = new ByteQueue();
+  /** What is buffered; none while nothing is (most of a connection's life: handshake messages are rare after the handshake). */
+  private queue: ByteQueue | null = null;
   private readonly limit: MessageSizeLimit;
+  private readonly max: number;
   private failed: TlsError | null = null;
 
   /**
    * `maxMessageSize`: one cap for every type (default 128 KiB); `limit`: a cap
-   * per type (see MessageSizeLimit), which takes precedence.
-   * @throws {RangeError} if opts.maxMessageSize is not an integer in 0..2^24-1
+   * per type (see MessageSizeLimit, which is given maxMessageSize), which takes precedence.
+   * @throws {RangeError} if opts.maxMessageSize is not an integer in 0..2^24-1 (checked when it is the cap: no `limit`)
    */
   constructor(opts?: { maxMessageSize?: number; limit?: MessageSizeLimit }) {
     const max = opts?.maxMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE;
-    if (!Number.isInteger(max) || max < 0 || max > 0xffffff) {
+    if (!opts?.limit && (!Number.isInteger(max) || max < 0 || max > 0xffffff)) {
       throw new RangeError('HandshakeJoiner: maxMessageSize must be an integer in 0..16777215');
     }
-    this.limit = opts?.limit ?? (() => max);
+    this.max = max;
+    this.limit = opts?.limit ?? uniform;
   }
 
   /**
@@ -50,7 +57,8 @@ export class HandshakeJoiner {
   push(fragment: Uint8Array): void {
     if (!(fragment instanceof Uint8Array)) throw new TypeError('HandshakeJoiner.push: fragment must be a Uint8Array');
     if (this.failed) throw this.failed;
-    this.queue.push(fragment);
+    if (fragment.length === 0) return;
+    (this.queue ??= new ByteQueue()).push(fragment);
     this.headLength();
   }
 
@@ -61,8 +69,10 @@ export class HandshakeJoiner {
   next(): HandshakeMessage | null {
     if (this.failed) throw this.failed;
     const length = this.headLength();
-    if (length < 0 || this.queue.length < HANDSHAKE_HEADER_LENGTH + length) return null;
-    const raw = this.queue.take(HANDSHAKE_HEADER_LENGTH + length);
+    const q = this.queue;
+    if (length < 0 || !q || q.length < HANDSHAKE_HEADER_LENGTH + length) return null;
+    const raw = q.take(HANDSHAKE_HEADER_LENGTH + length);
+    if (q.length === 0) this.queue = null;
     return { type: raw[0] as HandshakeType, body: raw.subarray(HANDSHAKE_HEADER_LENGTH), raw };
   }
 
@@ -71,21 +81,21 @@ export class HandshakeJoiner {
    * change to fall on a record boundary with no message spanning it.
    */
   get isEmpty(): boolean {
-    return this.queue.length === 0;
+    return this.queue === null;
   }
 
   /** Bytes buffered (the head of at most one partial message, plus whole ones). */
   get buffered(): number {
-    return this.queue.length;
+    return this.queue?.length ?? 0;
   }
 
   /** Body length of the first buffered message, -1 if its header is incomplete. */
   private headLength(): number {
     const q = this.queue;
-    if (q.length < HANDSHAKE_HEADER_LENGTH) return -1;
+    if (!q || q.length < HANDSHAKE_HEADER_LENGTH) return -1;
     const h = q.peek(HANDSHAKE_HEADER_LENGTH);
     const length = (h[1]! << 16) | (h[2]! << 8) | h[3]!;
-    const max = this.limit(h[0]!);
+    const max = this.limit(h[0]!, this.max);
     if (max < 0) {
       this.failed = TlsError.unexpected(`handshake message of type ${h[0]} is not expected here`);
       throw this.failed;

@@ -1,9 +1,9 @@
 import { concat, plain, toHex } from '../common/bytes.js';
-import { HandshakeType, KeyUpdateType, MAX_PLAINTEXT, ProtocolVersion } from '../common/constants.js';
+import { HandshakeType, MAX_PLAINTEXT, ProtocolVersion } from '../common/constants.js';
 import { AlertDescription, AlertLevel, TlsError } from '../common/errors.js';
 import { startClient } from '../handshake/client-hello.js';
 import { ExpectClientHello } from '../handshake/server-hello.js';
-import type { HandshakeContext, HandshakeSecrets, HandshakeState, Negotiated } from '../handshake/state.js';
+import { commitNegotiated, type HandshakeContext, type HandshakeSecrets, type HandshakeState, type Negotiated } from '../handshake/state.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import type { ReceiveProtection, SendProtection } from '../record/protection.js';
 import type { Session } from '../session/session.js';
@@ -13,8 +13,11 @@ import { Inbound, type InboundSink } from './inbound.js';
 import { Outbox } from './outbox.js';
 import { PeerLimits } from './peer-limits.js';
 import { PendingActions } from './pending.js';
-import { Renegotiations } from './renegotiation.js';
+import { configView, Renegotiations } from './renegotiation.js';
 import { PostHandshake13 } from './post-handshake13.js';
+
+/** What `events` is while none wait (never added to: raise makes a queue). */
+const NO_EVENTS: QueuedEvent[] = [];
 
 /**
  * Everything a connection is, behind the public `Connection`: the handshake
@@ -25,13 +28,18 @@ import { PostHandshake13 } from './post-handshake13.js';
  * catch site: a throwing listener cannot poison the connection.
  */
 export class Engine implements HandshakeContext, InboundSink {
-  negotiated: Negotiated = {};
+  /** The draft a running handshake fills in; none at rest (see negotiated). */
+  private draft: Negotiated | null = {};
   /** What the user asked for, flushed on the next read/write/doHandshake. */
   readonly pending = new PendingActions();
   readonly outbox = new Outbox();
   readonly inbound: Inbound;
-  /** Events raised and not yet delivered. */
-  readonly events: QueuedEvent[] = [];
+  private queue: QueuedEvent[] | null = null;
+  /** Events raised and not yet delivered (Connection shifts them off); a queue found empty is let go. */
+  get events(): QueuedEvent[] {
+    if (this.queue?.length === 0) this.queue = null;
+    return this.queue ?? NO_EVENTS;
+  }
   state: HandshakeState | null = null;
   error: TlsError | null = null;
   started = false;
@@ -44,6 +52,10 @@ export class Engine implements HandshakeContext, InboundSink {
    * (read-only); `negotiated` is the draft the running handshake fills in.
    */
   result: Readonly<Negotiated> | null = null;
+  /** The draft; at rest the committed result itself (frozen: only read, until beginHandshake or openDraft). */
+  get negotiated(): Negotiated {
+    return this.draft ?? this.result!;
+  }
   closeRequested = false;
   closeSent = false;
   peerClosed = false;
@@ -54,7 +66,7 @@ export class Engine implements HandshakeContext, InboundSink {
   /** TLS 1.3 after the handshake: key updates, tickets, post-handshake client authentication. */
   readonly post13: PostHandshake13;
   private readonly baseConfig: TlsContext;
-  private overrides: Record<string | symbol, unknown> = {};
+  private overrides: Record<string | symbol, unknown> | undefined;
   /** The TLS 1.2 session of this connection (made by its last full handshake). */
   private currentSession: Session | undefined;
   /** Counters of what a peer may repeat; reset by application data. */
@@ -85,20 +97,12 @@ export class Engine implements HandshakeContext, InboundSink {
    * and delegates the rest (methods bound to the context, for its private fields).
    */
   overrideConfig(fields: Partial<Record<'requestCert' | 'requireCert' | 'rejectUnauthorized', boolean>>): void {
-    const base = this.baseConfig;
-    const own: Record<string | symbol, unknown> = { ...this.overrides, ...fields };
-    this.overrides = own;
-    this.config = new Proxy(base, {
-      get(target, key) {
-        if (Object.hasOwn(own, key)) return own[key];
-        const v: unknown = Reflect.get(target, key);
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    this.overrides = { ...this.overrides, ...fields };
+    this.config = configView(this.baseConfig, this.overrides);
   }
 
   raise<K extends keyof ConnectionEvents>(name: K, arg: ConnectionEvents[K]): void {
-    this.events.push({ name, arg } as QueuedEvent);
+    (this.queue ??= []).push({ name, arg } as QueuedEvent);
   }
 
   // ---- the one catch site ------------------------------------------------------
@@ -160,7 +164,7 @@ export class Engine implements HandshakeContext, InboundSink {
     // During a renegotiation our data waits for its end, as OpenSSL's SSL_write finishes the
     // handshake first: OpenSSL and GnuTLS peers refuse application data inside a handshake
     // (RFC 5246 §6.2.1 would allow it). We still accept theirs.
-    if (this.trafficReady && !this.handshaking) this.sealApplication(data);
+    if (this.trafficReady && !this.handshaking) this.post13.sealApplication(data);
     else this.appOut.push(plain(data).slice());
   }
 
@@ -212,7 +216,18 @@ export class Engine implements HandshakeContext, InboundSink {
   /** A renegotiation starts: a new draft result; the committed one stays until it ends. */
   beginHandshake(): void {
     this.handshaking = true;
-    this.negotiated = {};
+    this.draft = {};
+  }
+
+  /** A post-handshake exchange will write to the result (TLS 1.3 client authentication): a draft, a copy of it. */
+  openDraft(): void {
+    this.draft ??= Object.assign({}, this.result);
+  }
+
+  /** The draft becomes the result (frozen, not copied); none is left. */
+  commit(): void {
+    this.result = commitNegotiated(this.negotiated);
+    this.draft = null;
   }
 
   /**
@@ -252,10 +267,10 @@ export class Engine implements HandshakeContext, InboundSink {
     this.trafficReady = true;
     this.handshaking = false;
     this.secrets = secrets;
-    this.result = Object.freeze({ ...this.negotiated });
+    this.commit();
     // RFC 8446 §4.6.1: our tickets right after the handshake.
-    if (this.role === 'server' && this.result.version === ProtocolVersion.TLSv1_3) this.post13.handshakeDone();
-    for (const d of this.appOut) this.sealApplication(d);
+    if (this.role === 'server' && this.result?.version === ProtocolVersion.TLSv1_3) this.post13.handshakeDone();
+    for (const d of this.appOut) this.post13.sealApplication(d);
     this.appOut = [];
     this.raise('handshake', undefined);
     if (this.closeRequested) this.sendClose();
@@ -363,27 +378,6 @@ export class Engine implements HandshakeContext, InboundSink {
     const typeByte = this.outbox.protection.protocol === '1.3' ? 1 : 0;
     const peerMax = limit !== undefined && this.outbox.protection.encrypted ? limit - typeByte : MAX_PLAINTEXT;
     this.outbox.maxFragment = Math.min(this.userMaxFragment, peerMax);
-  }
-
-  /** Seal application data; at the key's safe record limit, update the key first (RFC 8446 §5.5). */
-  private sealApplication(data: Uint8Array): void {
-    const limit = this.post13.recordsPerKey();
-    let offset = 0;
-    while (offset < data.length) {
-      // Keep one record under this key for the KeyUpdate itself.
-      const left = limit - 1 - Number(this.outbox.protection.sequence);
-      if (left <= 0) {
-        if (this.pending.keyUpdate === KeyUpdateType.NONE) this.pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
-        this.flushPending();
-        continue;
-      }
-      const take = Math.min(data.length - offset, left * this.outbox.maxFragment);
-      this.outbox.application(data.subarray(offset, offset + take));
-      offset += take;
-    }
-    if (Number(this.outbox.protection.sequence) >= limit - 1 && this.pending.keyUpdate === KeyUpdateType.NONE) {
-      this.pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
-    }
   }
 
   private sendClose(): void {

@@ -51,7 +51,7 @@ export class Inbound {
     limits: TlsLimits,
     private readonly sink: InboundSink,
   ) {
-    this.joiner = new HandshakeJoiner({ limit: (type) => handshakeMessageLimit(type, limits.maxHandshakeMessageSize) });
+    this.joiner = new HandshakeJoiner({ maxMessageSize: limits.maxHandshakeMessageSize, limit: handshakeMessageLimit });
   }
 
   get protection(): ReceiveProtection {

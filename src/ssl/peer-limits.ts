@@ -25,21 +25,26 @@ const WHAT: Record<Counted, string> = {
  * one handshake, and fails past the configured limit with unexpected_message
  * and ERR_TLS_TOO_MANY, so a peer cannot keep us busy for free.
  */
-export class PeerLimits {
-  private counts: Record<Counted, number> = { empty: 0, warnings: 0, ccs: 0, keyUpdates: 0, tickets: 0 };
+export class PeerLimits implements Record<Counted, number> {
+  // The counts, as fields (no object of their own per connection).
+  empty = 0;
+  warnings = 0;
+  ccs = 0;
+  keyUpdates = 0;
+  tickets = 0;
 
   constructor(private readonly limits: TlsLimits) {}
 
   /** One more of `what`; throws past its limit. */
   count(what: Counted): void {
     const max = this.limits[LIMIT[what]] as number;
-    if (++this.counts[what] > max) {
+    if (++this[what] > max) {
       throw new TlsError('ERR_TLS_TOO_MANY', AlertDescription.unexpected_message, `too many ${WHAT[what]} without application data`);
     }
   }
 
   /** Application data arrived: the repeat counters start again (not the per-handshake CCS count). */
   applicationData(): void {
-    this.counts = { ...this.counts, empty: 0, warnings: 0, keyUpdates: 0, tickets: 0 };
+    this.empty = this.warnings = this.keyUpdates = this.tickets = 0;
   }
 }

@@ -27,7 +27,8 @@ export class PostHandshake13 {
   /** Tickets to send once the client authenticates (fixed when it was asked for). */
   private ticketsAfterClientAuth = 0;
   /** Key update generations per direction (N of *_TRAFFIC_SECRET_N in the key log). */
-  private readonly generations = { send: 0, receive: 0 };
+  private sendGeneration = 0;
+  private receiveGeneration = 0;
 
   constructor(private readonly e: Engine) {
     this.tickets = new ServerTickets(e.config.getNumTickets());
@@ -81,7 +82,7 @@ export class PostHandshake13 {
     e.repeats.count('keyUpdates');
     const prot = e.inbound.protection;
     prot.ratchet13();
-    this.logTrafficSecret(e.role === 'client' ? 'server' : 'client', ++this.generations.receive, prot);
+    this.logTrafficSecret(e.role === 'client' ? 'server' : 'client', ++this.receiveGeneration, prot);
     if (requested) e.pending.answerKeyUpdate = true;
     e.raise('keyUpdate', { direction: 'received', type: requested ? KeyUpdateType.REQUESTED : KeyUpdateType.NOT_REQUESTED });
   }
@@ -110,7 +111,7 @@ export class PostHandshake13 {
     const e = this.e;
     this.clientAuth = 'none';
     if (chain.length > 0) {
-      e.result = Object.freeze({ ...e.negotiated });
+      e.commit();
       this.tickets.reidentify(chain, e.negotiated.peerVerify?.authorized === true);
     }
     this.sendTickets(this.ticketsAfterClientAuth);
@@ -132,7 +133,7 @@ export class PostHandshake13 {
       e.sendHandshake(encodeHandshake(new KeyUpdate(type)));
       e.outbox.sealHandshake(); // under the old key (RFC 8446 §4.6.3) ...
       e.outbox.protection.ratchet13(); // ... then ratchet (§7.2)
-      this.logTrafficSecret(e.role, ++this.generations.send, e.outbox.protection);
+      this.logTrafficSecret(e.role, ++this.sendGeneration, e.outbox.protection);
       p.answerKeyUpdate = false;
       p.keyUpdate = KeyUpdateType.NONE;
       e.raise('keyUpdate', { direction: 'sent', type });
@@ -146,7 +147,30 @@ export class PostHandshake13 {
       const state = e.state;
       if (!(state instanceof ExpectTraffic13)) throw TlsError.internal('post-handshake authentication outside the traffic state');
       this.clientAuth = 'requested';
+      e.openDraft(); // the client's answer writes its identity there, committed when its Finished verifies
       e.state = state.requestCertificate(e);
+    }
+  }
+
+  /** Seal application data; at the key's safe record limit, update the key first (RFC 8446 §5.5). */
+  sealApplication(data: Uint8Array): void {
+    const { outbox, pending } = this.e;
+    const limit = this.recordsPerKey();
+    let offset = 0;
+    while (offset < data.length) {
+      // Keep one record under this key for the KeyUpdate itself.
+      const left = limit - 1 - Number(outbox.protection.sequence);
+      if (left <= 0) {
+        if (pending.keyUpdate === KeyUpdateType.NONE) pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
+        this.e.flushPending();
+        continue;
+      }
+      const take = Math.min(data.length - offset, left * outbox.maxFragment);
+      outbox.application(data.subarray(offset, offset + take));
+      offset += take;
+    }
+    if (Number(outbox.protection.sequence) >= limit - 1 && pending.keyUpdate === KeyUpdateType.NONE) {
+      pending.keyUpdate = KeyUpdateType.NOT_REQUESTED;
     }
   }
 

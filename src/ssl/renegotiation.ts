@@ -5,7 +5,23 @@ import { ExpectClientHello } from '../handshake/server-hello.js';
 import type { HandshakeState } from '../handshake/state.js';
 import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js';
 import { HelloRequest } from '../messages/messages12.js';
+import type { TlsContext } from './context.js';
 import type { Engine } from './engine.js';
+
+/**
+ * The context as one connection sees it after setPeerVerification (for its
+ * next handshakes): `own` answers those fields, the context the rest
+ * (methods bound to it, for its private fields).
+ */
+export function configView(base: TlsContext, own: Readonly<Record<string | symbol, unknown>>): TlsContext {
+  return new Proxy(base, {
+    get(target, key) {
+      if (Object.hasOwn(own, key)) return own[key];
+      const v: unknown = Reflect.get(target, key);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
 
 /** What to do with a peer's renegotiation request. */
 export type RenegotiationVerdict = 'accept' | 'refuse';
@@ -17,8 +33,8 @@ export type RenegotiationVerdict = 'accept' | 'refuse';
  * the new handshake (ours, or the peer's when accepted).
  */
 export class Renegotiations {
-  /** Times (ms) of the renegotiations the peer started within the window. */
-  private recent: number[] = [];
+  /** Times (ms) of the renegotiations the peer started within the window (none until one). */
+  private recent: number[] | undefined;
   private total = 0;
   /** Server: we sent a HelloRequest; the client's next ClientHello answers it. */
   helloRequestSent = false;
@@ -78,8 +94,9 @@ export class Renegotiations {
     if (!allowed) return 'refuse';
     const t = this.e.config.provider.nowMs();
     const { maxPerConnection, maxPerWindow, windowSeconds } = this.policy;
-    this.recent = this.recent.filter((x) => t - x < windowSeconds * 1000);
-    if (this.total >= maxPerConnection || this.recent.length >= maxPerWindow) {
+    const recent = (this.recent ?? []).filter((x) => t - x < windowSeconds * 1000);
+    this.recent = recent;
+    if (this.total >= maxPerConnection || recent.length >= maxPerWindow) {
       throw new TlsError(
         'ERR_TLS_TOO_MANY',
         AlertDescription.handshake_failure,
@@ -87,7 +104,7 @@ export class Renegotiations {
       );
     }
     this.total++;
-    this.recent.push(t);
+    recent.push(t);
     return 'accept';
   }
 }

@@ -4,6 +4,7 @@
  * NewSessionTicket made from it: a unique nonce, a random age_add, the PSK
  * for that nonce, the session sealed by the context's TicketCodec.
  */
+import { EMPTY } from '../common/bytes.js';
 import { hashLength } from '../crypto/provider.js';
 import { hkdfExpandLabel } from '../crypto/tls13-kdf.js';
 import type { HandshakeConfig } from '../handshake/config.js';
@@ -11,6 +12,8 @@ import type { Negotiated } from '../handshake/state.js';
 import { runGenerateCallback } from '../handshake/server-psk.js';
 import { NewSessionTicket13 } from '../messages/messages13.js';
 import { Session } from '../session/session.js';
+
+const NO_CERTIFICATES: readonly Uint8Array[] = Object.freeze([]);
 
 interface TicketContext {
   readonly config: HandshakeConfig;
@@ -38,8 +41,9 @@ export function serverSession(
     version: n.version!,
     cipherSuite: n.suite!.id,
     secret: resumptionMaster.slice(),
-    ticket: new Uint8Array(0),
-    sessionId: new Uint8Array(0),
+    // Shared empty values: a connection at rest keeps no arrays of its own for them.
+    ticket: EMPTY,
+    sessionId: EMPTY,
     extendedMasterSecret: false,
     ticketAgeAdd: 0,
     lifetimeSeconds: cx.config.ticketLifetimeSeconds,
@@ -47,7 +51,7 @@ export function serverSession(
     serverName: n.serverName,
     alpn: n.alpn,
     maxEarlyData: 0,
-    peerCertificates: n.peerCertificates ?? [],
+    peerCertificates: n.peerCertificates ?? NO_CERTIFICATES,
     peerVerified: n.peerVerify?.authorized === true,
   });
 }

@@ -1,3 +1,4 @@
+import { EMPTY } from '../common/bytes.js';
 import { hashLength } from '../crypto/provider.js';
 import { hkdfExpandLabel } from '../crypto/tls13-kdf.js';
 import type { Negotiated } from '../handshake/state.js';
@@ -24,7 +25,7 @@ export function sessionFromTicket(
     cipherSuite: suite.id,
     secret: hkdfExpandLabel(provider, suite.hash, resumptionMaster, 'resumption', nst.nonce, hashLength[suite.hash]),
     ticket: nst.ticket.slice(),
-    sessionId: new Uint8Array(0),
+    sessionId: EMPTY, // shared: nothing of its own to keep
     extendedMasterSecret: false,
     ticketAgeAdd: nst.ageAdd,
     lifetimeSeconds: nst.lifetime,
