@@ -184,7 +184,7 @@ export async function runDemo(io: CliIo): Promise<void> {
 
     // 12. what is not built yet
     say(`== ${next}. Not built yet`);
-    say('   0-RTT early data (a server skips what a client sends early, RFC 8446 §4.2.10); a lean socket path (node:crypto provider: handshakes 0.7-0.8x node:tls, bulk 0.4-0.5x; next)');
+    say('   0-RTT early data (a server skips what a client sends early, RFC 8446 §4.2.10); node:tls parity (node:crypto provider: handshakes 0.7-0.96x node:tls, bulk 0.6-0.8x; docs/performance.md)');
     say('');
 
     // 13. close
