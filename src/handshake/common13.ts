@@ -9,7 +9,7 @@ import { encodeHandshake, type HandshakeMessage } from '../messages/handshake.js
 import { Certificate13, CertificateVerify, Finished } from '../messages/messages13.js';
 import { ReceiveProtection, SendProtection } from '../record/protection.js';
 import { userCallback, type HandshakeContext, type HandshakeSecrets } from './state.js';
-import type { KeySchedule13 } from './keyschedule13.js';
+import { exportKeyingMaterial13, type KeySchedule13 } from './keyschedule13.js';
 import type { Transcript } from './transcript.js';
 import { chooseScheme, schemeAlgorithm, schemeFitsKey } from './sigschemes.js';
 
@@ -96,10 +96,13 @@ export function verifyFinished(
 
 /** The secrets a finished TLS 1.3 handshake leaves to the connection. */
 export function secrets13(cx: HandshakeContext, ks: KeySchedule13, exporterMaster: Uint8Array, resumptionMaster: Uint8Array): HandshakeSecrets {
+  const provider = cx.config.provider;
+  const hash = ks.hash;
   return {
     resumptionMaster,
     // RFC 8446 §7.5: no context is the same as an empty one.
-    exportKeyingMaterial: (label, context, length) => ks.exportKeyingMaterial(exporterMaster, label, context ?? new Uint8Array(0), length),
+    // The exporter master alone: the key schedule (and its master secret) is not kept alive by this closure.
+    exportKeyingMaterial: (label, context, length) => exportKeyingMaterial13(provider, hash, exporterMaster, label, context ?? new Uint8Array(0), length),
   };
 }
 

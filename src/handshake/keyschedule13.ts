@@ -74,9 +74,27 @@ export class KeySchedule13 {
 
   /** RFC 8446 §7.5 exporter, from an exporter_master_secret. */
   exportKeyingMaterial(exporterMaster: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
-    const ctxHash = this.provider.hash(this.hash);
-    ctxHash.update(context);
-    const secret = this.expandLabel(exporterMaster, label, this.emptyHash, this.hashLen);
-    return this.expandLabel(secret, 'exporter', ctxHash.digest(), length);
+    return exportKeyingMaterial13(this.provider, this.hash, exporterMaster, label, context, length);
   }
+}
+
+/**
+ * RFC 8446 §7.5: HKDF-Expand-Label(Derive-Secret(exporter_master_secret,
+ * label, ""), "exporter", Hash(context), length). Needs no key schedule, so
+ * a connection at rest keeps only the exporter master (not the master secret).
+ */
+export function exportKeyingMaterial13(
+  provider: CryptoProvider,
+  hash: HashAlgorithm,
+  exporterMaster: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Uint8Array {
+  const ctxHash = provider.hash(hash);
+  ctxHash.update(context);
+  const secret = hkdfExpandLabel(provider, hash, exporterMaster, label, provider.hash(hash).digest(), hashLength[hash]);
+  const out = hkdfExpandLabel(provider, hash, secret, 'exporter', ctxHash.digest(), length);
+  wipe(secret);
+  return out;
 }
