@@ -14,6 +14,7 @@ import { ProtocolVersion } from '../common/constants.js';
 import type { CertifiedKey, RenegotiationPolicy, TlsLimits } from '../ssl/context.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { caFromOption, DefaultVerifier } from '../x509/default-verifier.js';
+import { caAnchors, type CaAnchors } from './ca-cache.js';
 import { keysMatch, parsePrivateKey } from '../x509/keys.js';
 import { isPem, pemDecode } from '../x509/pem.js';
 import { suiteInfo } from '../crypto/suites.js';
@@ -127,6 +128,7 @@ export class SecureContext {
   readonly certificate: CertifiedKey | undefined;
   /** Trust anchors (DER); undefined means node's default roots. */
   readonly ca: readonly Uint8Array[] | undefined;
+  private readonly anchors: CaAnchors | undefined;
   readonly provider: CryptoProvider;
   readonly minVersion: number | undefined;
   readonly maxVersion: number | undefined;
@@ -158,7 +160,6 @@ export class SecureContext {
    * without, keys of its own that rotate every 12 hours.
    */
   readonly ticketCodec: RotatingTicketCodec;
-  private verifierCache: DefaultVerifier | undefined;
   private sessionCache: SessionCaches | undefined;
 
   constructor(options: SecureContextOptions = {}) {
@@ -199,10 +200,11 @@ export class SecureContext {
     this.ticketCodec = ticketCodecFor(this.provider, options.ticketKeys);
     this.certificate = certifiedKey(options);
     try {
-      this.ca = options.ca === undefined ? undefined : caFromOption(options.ca);
+      this.anchors = options.ca === undefined ? undefined : caAnchors(options.ca);
     } catch (e) {
       throw optionFailure('ca', e);
     }
+    this.ca = this.anchors?.ders;
   }
 
   /**
@@ -229,10 +231,9 @@ export class SecureContext {
     return (this.sessionCache ??= new SessionCaches(() => this.provider.nowMs()));
   }
 
-  /** The chain verifier over this context's anchors (built once). */
+  /** The chain verifier over this context's anchors (built once per distinct `ca`, see ca-cache.ts). */
   verifier(): DefaultVerifier {
-    if (!this.ca) return defaultVerifier();
-    return (this.verifierCache ??= new DefaultVerifier({ ca: this.ca }));
+    return this.anchors ? this.anchors.verifier() : defaultVerifier();
   }
 }
 
