@@ -1,5 +1,6 @@
 /**
- * A strict DER reader (X.690 §10) and a small DER writer.
+ * A strict DER reader (X.690 §10); the tags are in der-tags.ts and the small
+ * DER writer in der-writer.ts (both re-exported here).
  *
  * The reader accepts definite, minimally encoded lengths only, single-byte
  * tags, minimal INTEGERs and OID sub-identifiers, BIT STRINGs whose unused
@@ -13,37 +14,13 @@
  */
 import { AlertDescription, TlsError } from '../common/errors.js';
 import { bytesToBigInt } from '../crypto/rsa.js';
+import { Tag } from './der-tags.js';
+
+export { Tag, contextTag } from './der-tags.js';
+export { derEncode, derSequence, derInteger, derOid, derOctetString, derBitString, derNull, derBoolean, derUtf8String } from './der-writer.js';
 
 export function parseError(detail: string): TlsError {
   return new TlsError('ERR_X509_PARSE', AlertDescription.bad_certificate, detail);
-}
-
-/** Identifier octets of the universal types X.509 uses. */
-export const Tag = {
-  BOOLEAN: 0x01,
-  INTEGER: 0x02,
-  BIT_STRING: 0x03,
-  OCTET_STRING: 0x04,
-  NULL: 0x05,
-  OID: 0x06,
-  ENUMERATED: 0x0a,
-  UTF8String: 0x0c,
-  NumericString: 0x12,
-  PrintableString: 0x13,
-  T61String: 0x14,
-  IA5String: 0x16,
-  UTCTime: 0x17,
-  GeneralizedTime: 0x18,
-  VisibleString: 0x1a,
-  UniversalString: 0x1c,
-  BMPString: 0x1e,
-  SEQUENCE: 0x30,
-  SET: 0x31,
-} as const;
-
-/** Context-specific tag [n], constructed (EXPLICIT or structured) or primitive. */
-export function contextTag(n: number, constructed: boolean): number {
-  return 0x80 | (constructed ? 0x20 : 0) | n;
 }
 
 export interface DerElement {
@@ -377,77 +354,4 @@ export function decodeString(el: DerElement, what = 'string'): string {
     default:
       throw parseError(`${what}: not a string type (tag 0x${hex2(el.tag)})`);
   }
-}
-
-// ---------------------------------------------------------------- writer
-
-function encodeLength(n: number): Uint8Array {
-  if (n < 0x80) return Uint8Array.of(n);
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Uint8Array.of(0x80 | bytes.length, ...bytes);
-}
-
-/** One TLV with the given identifier octet and contents. */
-export function derEncode(tag: number, ...contents: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of contents) n += c.length;
-  const len = encodeLength(n);
-  const out = new Uint8Array(1 + len.length + n);
-  out[0] = tag;
-  out.set(len, 1);
-  let o = 1 + len.length;
-  for (const c of contents) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
-export function derSequence(...items: Uint8Array[]): Uint8Array {
-  return derEncode(Tag.SEQUENCE, ...items);
-}
-
-export function derInteger(n: bigint): Uint8Array {
-  const bytes: number[] = [];
-  let v = n;
-  for (;;) {
-    bytes.unshift(Number(v & 0xffn));
-    v >>= 8n;
-    if ((v === 0n && bytes[0]! < 0x80) || (v === -1n && bytes[0]! >= 0x80)) break;
-  }
-  return derEncode(Tag.INTEGER, Uint8Array.from(bytes));
-}
-
-export function derOid(oid: string): Uint8Array {
-  const arcs = oid.split('.').map((a) => BigInt(a));
-  if (arcs.length < 2) throw new RangeError(`derOid: bad OID ${oid}`);
-  const subs = [arcs[0]! * 40n + arcs[1]!, ...arcs.slice(2)];
-  const out: number[] = [];
-  for (const s of subs) {
-    const chunk: number[] = [Number(s & 0x7fn)];
-    for (let v = s >> 7n; v > 0n; v >>= 7n) chunk.unshift(Number(v & 0x7fn) | 0x80);
-    out.push(...chunk);
-  }
-  return derEncode(Tag.OID, Uint8Array.from(out));
-}
-
-export function derOctetString(b: Uint8Array): Uint8Array {
-  return derEncode(Tag.OCTET_STRING, b);
-}
-
-export function derBitString(b: Uint8Array, unusedBits = 0): Uint8Array {
-  return derEncode(Tag.BIT_STRING, Uint8Array.of(unusedBits), b);
-}
-
-export function derNull(): Uint8Array {
-  return Uint8Array.of(Tag.NULL, 0);
-}
-
-export function derBoolean(b: boolean): Uint8Array {
-  return Uint8Array.of(Tag.BOOLEAN, 1, b ? 0xff : 0);
-}
-
-export function derUtf8String(s: string): Uint8Array {
-  return derEncode(Tag.UTF8String, new TextEncoder().encode(s));
 }
