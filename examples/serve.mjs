@@ -13,6 +13,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONTENT_TYPES } from './content-types.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = resolve(process.env.PURETLS_DIST ?? join(ROOT, 'dist'));
@@ -26,17 +27,6 @@ if (!existsSync(join(DIST, 'browser.js'))) {
   console.error(`${join(DIST, 'browser.js')} is missing: build it first (npx tsup)`);
   process.exit(1);
 }
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.png': 'image/png',
-  '.md': 'text/plain; charset=utf-8',
-};
 
 /** Only these are served: the examples and the browser bundle. */
 function fileFor(path) {
@@ -73,7 +63,7 @@ const server = createServer((req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     return;
   }
-  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
   if (req.method === 'HEAD') res.end();
   else createReadStream(file).pipe(res);
 });

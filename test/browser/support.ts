@@ -21,6 +21,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { build, type Options } from 'tsup';
 import tsupConfig from '../../tsup.config.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { CONTENT_TYPES } from '../../examples/content-types.mjs';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CHROMIUM = '/usr/bin/chromium';
@@ -49,16 +50,6 @@ export async function buildBrowserBundle(): Promise<string> {
   return outDir;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.png': 'image/png',
-  '.pem': 'text/plain; charset=utf-8',
-};
 
 export interface StaticServer {
   readonly server: Server;
@@ -100,7 +91,7 @@ export async function startStatic(mounts: Record<string, string>): Promise<Stati
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((res, rej) => {
