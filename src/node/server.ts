@@ -20,6 +20,7 @@ import { codedError, received } from './coded-errors.js';
 import type { SecureContextOptions, TlsServerOptions } from './options.js';
 import { SecureContext } from './secure-context.js';
 import { serverSetup, type SocketSetup } from './setup.js';
+import type { SessionEventsMode } from './session-events.js';
 import { TlsSocket } from './socket.js';
 import { RotatingTicketCodec } from '../session/ticket-codec.js';
 import { setNodeTicketKeys } from './ticket-keys.js';
@@ -57,6 +58,8 @@ function notAnObject(value: unknown): Error {
 export class TlsServer extends net.Server {
   private options: TlsServerOptions;
   private setup!: SocketSetup;
+  /** connectionSetup()'s variants of the current setup. */
+  private readonly connectionSetups = new Map<string, SocketSetup>();
   private sniCallback = false;
   private readonly contexts: { pattern: RegExp; context: SecureContext }[] = [];
 
@@ -77,7 +80,23 @@ export class TlsServer extends net.Server {
       extraSni: (name) => this.contexts.find((c) => c.pattern.test(name))?.context,
     });
     this.setup = setup;
+    this.connectionSetups.clear();
     this.sniCallback = sni;
+  }
+
+  /**
+   * The setup of a connection arriving now: one shared object per variant
+   * (with SNI or not; session events off, on, or on with 'resumeSession'),
+   * made once per context, so an idle connection keeps no copy of its own.
+   */
+  private connectionSetup(useSni: boolean, sessionEvents: SessionEventsMode | undefined): SocketSetup {
+    const key = `${useSni ? 'sni' : '-'}:${sessionEvents === undefined ? '-' : sessionEvents.resume ? 'resume' : 'events'}`;
+    let setup = this.connectionSetups.get(key);
+    if (!setup) {
+      setup = { ...this.setup, ...(useSni ? {} : { selectContext: undefined }), sessionEvents };
+      this.connectionSetups.set(key, setup);
+    }
+    return setup;
   }
 
   private accept(raw: net.Socket): void {
@@ -87,7 +106,7 @@ export class TlsServer extends net.Server {
     // As node: the session events are on for connections that arrive while a listener is there.
     const resume = this.listenerCount('resumeSession') > 0;
     const sessionEvents = resume || this.listenerCount('newSession') > 0 ? { resume } : undefined;
-    const setup = { ...this.setup, ...(useSni ? {} : { selectContext: undefined }), sessionEvents };
+    const setup = this.connectionSetup(useSni, sessionEvents);
     const { allowHalfOpen, highWaterMark, rejectTruncation, enableTrace } = this.options;
     // The socket reports to this server: 'secureConnection' or 'tlsClientError'.
     new TlsSocket(raw, { isServer: true, rejectTruncation, enableTrace, ...(allowHalfOpen !== undefined ? { allowHalfOpen } : {}), ...(highWaterMark ? { highWaterMark } : {}) }, setup);

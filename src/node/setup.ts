@@ -49,38 +49,15 @@ export interface SocketSetup {
 
 export const DEFAULT_SERVER_HANDSHAKE_TIMEOUT = 120_000;
 
-/** A server's distinct setups of its current context (few: with SNI or not, the session events). */
-const serverSetups = new WeakMap<ServerHooks, SocketSetup[]>();
-const MAX_SHARED_SETUPS = 8;
-
-function sameSetup(a: SocketSetup, b: SocketSetup): boolean {
-  const keys = Object.keys(a) as (keyof SocketSetup)[];
-  if (keys.length !== Object.keys(b).length) return false;
-  // sessionEvents is made per connection: its value counts, not its identity.
-  return keys.every((k) => (k === 'sessionEvents' ? a[k]?.resume === b[k]?.resume : a[k] === b[k]));
-}
-
 /**
- * The setup a socket keeps: a server's connections share one object per
- * distinct setup (a setup is never changed), instead of each keeping its own
- * copy; any other is kept as an object literal's copy (Object.assign), since
- * V8 gives each copy made by a spread that overrides a field (the server's
- * per-connection `{ ...setup, selectContext: undefined, sessionEvents }`) a
- * hidden class of its own: about 0.4 KiB per connection in all.
+ * The setup a socket keeps. A server's connections get one shared object per
+ * variant from their TlsServer (connectionSetup), kept as it is; any other is
+ * kept as an object literal's copy (Object.assign): V8 gives each object made
+ * by a spread that overrides a field a hidden class of its own (about 0.4 KiB
+ * per connection).
  */
 export function sharedSetup(setup: SocketSetup): SocketSetup {
-  const server = setup.server;
-  if (!server) return Object.assign({}, setup);
-  let known = serverSetups.get(server);
-  if (!known) serverSetups.set(server, (known = []));
-  const found = known.find((s) => sameSetup(s, setup));
-  if (found) return found;
-  // A new context (setSecureContext): the old one's setups are let go, not kept for the server's life.
-  if (known[0] && known[0].context !== setup.context) known.length = 0;
-  const own = Object.assign({}, setup);
-  known.unshift(own);
-  if (known.length > MAX_SHARED_SETUPS) known.pop();
-  return own;
+  return setup.server ? setup : Object.assign({}, setup);
 }
 
 /** node:tls's SecureContext (its `context` is OpenSSL's native handle). */
